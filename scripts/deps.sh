@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages hull needs to build, test and benchmark.
+# Idempotent and quick when nothing is missing: apt runs only for what is.
+set -euo pipefail
+
+packages=(
+  # build
+  gcc libc6-dev meson ninja-build pkg-config
+  libjansson-dev libarchive-dev libseccomp-dev libcap-dev nettle-dev
+  # the built-in busybox image is made from this at build time
+  busybox-static
+  # tests
+  libcmocka-dev bats jq procps util-linux iproute2
+  # benchmarks: the peers hull is measured against
+  hyperfine crun runc time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,26 @@
+/* The hull command line: each command parses its arguments into an option
+ * struct, calls one engine function and prints.  No kernel calls, no file
+ * formats here. */
+#pragma once
+#include "base/err.h"
+#include "engine/engine.h"
+
+struct cli_cmd {
+        const char *name;
+        const char *summary;
+        int (*run)(const struct engine_ctx *ctx, int argc, char **argv);
+};
+
+/* Print "hull: <message>" and return the error's exit code. */
+int cli_fail(const struct herr *err);
+/* Print Docker's hint for a bad flag and return 125. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "2 hours ago", "About a minute ago", ... */
+void cli_human_age(long long seconds, char *buf, size_t len);
+/* "4.2MB" in Docker's (decimal) units */
+void cli_human_size(long long bytes, char *buf, size_t len);
+
+int cmd_run(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_images(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);

@@ -1,0 +1,131 @@
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "cli/cli.h"
+#include "config.h"
+
+static const struct cli_cmd commands[] = {
+        { "run", "Create and run a new container from an image", cmd_run },
+        { "images", "List images", cmd_images },
+        { "info", "Display system-wide information", cmd_info },
+        { "version", "Show the hull version information", cmd_version },
+};
+
+int cli_fail(const struct herr *err)
+{
+        fprintf(stderr, "hull: %s\n", err->msg);
+        return err->code ? err->code : HERR_ENGINE;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        fputs("hull: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nSee 'hull %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+        return HERR_ENGINE;
+}
+
+void cli_human_age(long long s, char *buf, size_t len)
+{
+        if (s < 1)
+                snprintf(buf, len, "Less than a second ago");
+        else if (s < 60)
+                snprintf(buf, len, "%lld second%s ago", s, s == 1 ? "" : "s");
+        else if (s < 120)
+                snprintf(buf, len, "About a minute ago");
+        else if (s < 3600)
+                snprintf(buf, len, "%lld minutes ago", s / 60);
+        else if (s < 7200)
+                snprintf(buf, len, "About an hour ago");
+        else if (s < 48 * 3600)
+                snprintf(buf, len, "%lld hours ago", s / 3600);
+        else if (s < 14 * 86400)
+                snprintf(buf, len, "%lld days ago", s / 86400);
+        else if (s < 60 * 86400)
+                snprintf(buf, len, "%lld weeks ago", s / (7 * 86400));
+        else if (s < 730 * 86400)
+                snprintf(buf, len, "%lld months ago", s / (30 * 86400));
+        else
+                snprintf(buf, len, "%lld years ago", s / (365 * 86400));
+}
+
+void cli_human_size(long long b, char *buf, size_t len)
+{
+        static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+        double v = (double)b;
+        size_t u = 0;
+        while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+                v /= 1000;
+                u++;
+        }
+        snprintf(buf, len, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "\nUsage:  hull [OPTIONS] COMMAND\n\n"
+                   "A container engine: Docker's commands, no daemon\n\n"
+                   "Options:\n"
+                   "      --root string   Root of hull's state (default \"%s\", or $HULL_ROOT)\n"
+                   "  -v, --version       Print version information and quit\n"
+                   "      --help          Print usage\n\n"
+                   "Commands:\n",
+                HULL_DEFAULT_ROOT);
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "\nRun 'hull COMMAND --help' for more information on a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "root", required_argument, NULL, 'r' },
+                { "help", no_argument, NULL, 'H' },
+                { "version", no_argument, NULL, 'v' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct engine_ctx ctx = { .root = getenv("HULL_ROOT"), .run_dir = HULL_DEFAULT_RUNDIR };
+        if (!ctx.root || !*ctx.root)
+                ctx.root = HULL_DEFAULT_ROOT;
+        opterr = 0;
+        int c;
+        while ((c = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        ctx.root = optarg;
+                        break;
+                case 'H':
+                        usage(stdout);
+                        return 0;
+                case 'v':
+                        return cmd_version(&ctx, 0, NULL);
+                default:
+                        return cli_usage_error(NULL, "unknown flag: %s", argv[optind - 1]);
+                }
+        }
+        if (ctx.root[0] != '/')
+                return cli_usage_error(NULL, "--root must be an absolute path, not \"%s\"", ctx.root);
+        if (optind >= argc) {
+                usage(stderr);
+                return HERR_ENGINE;
+        }
+        const char *name = argv[optind];
+        if (!strcmp(name, "help")) {
+                usage(stdout);
+                return 0;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                if (!strcmp(name, commands[i].name)) {
+                        /* Each command sees its own argv, [0] being its name,
+                         * and restarts getopt with optind = 0. */
+                        return commands[i].run(&ctx, argc - optind, argv + optind);
+                }
+        return cli_usage_error(NULL, "'%s' is not a hull command.", name);
+}

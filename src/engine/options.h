@@ -1,0 +1,17 @@
+/* Turning Docker-style options into concrete values: environment,
+ * capabilities, env files.  Pure logic, unit-tested. */
+#pragma once
+#include "base/err.h"
+
+/* Parse an --env-file: KEY=VALUE lines, '#' comments, blank lines skipped;
+ * a bare KEY takes the host's value when set (as Docker does). */
+int env_file_read(const char *path, char ***env, struct herr *err);
+/* Set or replace KEY=VALUE in env (by key).  A bare "KEY" from -e takes
+ * the host's value, or is dropped when the host has none. */
+int env_set(char ***env, const char *kv);
+const char *env_get(char *const *env, const char *key);
+/* The capability names for a container: Docker's default set, with
+ * --cap-add / --cap-drop applied ("ALL", with or without the CAP_ prefix,
+ * any case).  privileged gives every capability. */
+int caps_compute(char *const *add, char *const *drop, int privileged, char ***ret, struct herr *err);
+extern const char *const docker_default_caps[];

@@ -1,0 +1,299 @@
+/* hull run: image + options -> OCI config -> runtime -> exit status. */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/strv.h"
+#include "config.h"
+#include "engine/container.h"
+#include "engine/files.h"
+#include "engine/host_devices.h"
+#include "engine/options.h"
+#include "engine/seccomp_profile.h"
+#include "engine/spec_gen.h"
+#include "engine/supervise.h"
+#include "engine/user.h"
+#include "image/image.h"
+#include "runtime/spec.h"
+
+static void image_freep(struct image **i)
+{
+        image_free(*i);
+}
+static void store_closep(struct image_store **s)
+{
+        image_store_close(*s);
+}
+
+/* Entrypoint + Cmd with Docker's rules: a command on the line replaces
+ * Cmd; --entrypoint replaces Entrypoint and also drops the image's Cmd. */
+static int compute_args(const struct run_opts *o, json_t *cfg, char ***ret, struct herr *err)
+{
+        _cleanup_strv_ char **ep = NULL, **cmd = NULL;
+        if (o->entrypoint) {
+                ep = calloc(2, sizeof(char *));
+                if (*o->entrypoint)
+                        ep[0] = xstrdup(o->entrypoint);
+        } else if (json_strv(cfg, "Entrypoint", &ep, err) < 0) {
+                return herr_wrap(err, "image config");
+        }
+        if (o->cmd && o->cmd[0])
+                cmd = strv_dup(o->cmd);
+        else if (!o->entrypoint && json_strv(cfg, "Cmd", &cmd, err) < 0)
+                return herr_wrap(err, "image config");
+        _cleanup_strv_ char **args = strv_dup(ep);
+        for (size_t i = 0; cmd && cmd[i]; i++)
+                strv_push(&args, cmd[i]);
+        if (!args || !args[0])
+                return herr_set(err, 0, "no command specified");
+        if (o->init) {
+                _cleanup_strv_ char **wrapped = calloc(3, sizeof(char *));
+                wrapped[0] = xstrdup("/sbin/hull-init");
+                wrapped[1] = xstrdup("--");
+                for (size_t i = 0; args[i]; i++)
+                        strv_push(&wrapped, args[i]);
+                strv_free(args);
+                args = TAKE_PTR(wrapped);
+        }
+        *ret = TAKE_PTR(args);
+        return 0;
+}
+
+static int compute_env(const struct run_opts *o, json_t *cfg, const char *hostname, const struct user_info *u,
+                       char ***ret, struct herr *err)
+{
+        _cleanup_strv_ char **env = calloc(1, sizeof(char *));
+        _cleanup_strv_ char **img = NULL;
+        env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        _cleanup_free_ char *hn = xasprintf("HOSTNAME=%s", hostname);
+        env_set(&env, hn);
+        if (o->tty)
+                env_set(&env, "TERM=xterm");
+        if (json_strv(cfg, "Env", &img, err) < 0)
+                return herr_wrap(err, "image config");
+        for (size_t i = 0; img[i]; i++)
+                if (strchr(img[i], '='))
+                        env_set(&env, img[i]);
+        for (size_t i = 0; o->env_files && o->env_files[i]; i++)
+                if (env_file_read(o->env_files[i], &env, err) < 0)
+                        return -1;
+        for (size_t i = 0; o->env && o->env[i]; i++) {
+                if (o->env[i][0] == '=' || !o->env[i][0])
+                        return herr_set(err, 0, "invalid environment variable: \"%s\"", o->env[i]);
+                env_set(&env, o->env[i]);
+        }
+        if (!env_get(env, "HOME")) {
+                _cleanup_free_ char *home = xasprintf("HOME=%s", u->home);
+                env_set(&env, home);
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+static int resolve_user(const struct run_opts *o, json_t *cfg, const struct image *img, struct user_info *ret,
+                        struct herr *err)
+{
+        const char *spec = o->user ? o->user : json_str(cfg, "User");
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        if (image_read_file(img, "/etc/passwd", &passwd, err) < 0 ||
+            image_read_file(img, "/etc/group", &group, err) < 0)
+                return -1;
+        return user_resolve(spec ? spec : "", passwd, group, ret, err);
+}
+
+static int compute_seccomp(const struct run_opts *o, char **caps, json_t **ret, struct herr *err)
+{
+        *ret = NULL;
+        if (o->privileged || (o->seccomp && !strcmp(o->seccomp, "unconfined")))
+                return 0;
+        if (!o->seccomp)
+                return seccomp_default_oci(caps, ret, err);
+        _cleanup_json_ json_t *profile = NULL;
+        if (json_load_path(AT_FDCWD, o->seccomp, &profile, err) < 0)
+                return herr_wrap(err, "seccomp profile");
+        return seccomp_profile_to_oci(profile, caps, ret, err) < 0 ? herr_wrap(err, "seccomp profile %s", o->seccomp)
+                                                                    : 0;
+}
+
+static char *find_init(void)
+{
+        /* Beside the binary, in the build tree, then installed. */
+        char *cands[] = {
+                xasprintf("%s/hull-init", self_dir()),
+                xasprintf("%s/../init/hull-init", self_dir()),
+                xstrdup(HULL_LIBEXECDIR "/hull-init"),
+        };
+        char *found = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
+                if (!found && access(cands[i], X_OK) == 0)
+                        found = TAKE_PTR(cands[i]);
+                free(cands[i]);
+        }
+        return found;
+}
+
+static char *overlay_options(const struct image *img, const char *dir)
+{
+        size_t n = strv_len(img->layers);
+        _cleanup_free_ char *lower = xstrdup("");
+        for (size_t i = n; i > 0; i--) {
+                char *l = xasprintf("%s%s%s", lower, *lower ? ":" : "", img->layers[i - 1]);
+                free(lower);
+                lower = l;
+        }
+        return xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, dir, dir);
+}
+
+/* Everything needed to write the OCI config; owns what it holds. */
+struct plan {
+        char **args, **env, **caps;
+        struct user_info user;
+        json_t *seccomp, *devices;
+        char *hostname, *init_path;
+};
+
+static void plan_free(struct plan *p)
+{
+        strv_free(p->args);
+        strv_free(p->env);
+        strv_free(p->caps);
+        user_info_free(&p->user);
+        json_decref(p->seccomp);
+        json_decref(p->devices);
+        free(p->hostname);
+        free(p->init_path);
+}
+
+static int make_plan(const struct run_opts *o, const struct image *img, const char *id, struct plan *p,
+                     struct herr *err)
+{
+        json_t *cfg = json_object_get(img->config, "config");
+        int host_net = o->network && !strcmp(o->network, "host");
+        if (o->hostname) {
+                p->hostname = xstrdup(o->hostname);
+        } else if (host_net) {
+                struct utsname u;
+                uname(&u);
+                p->hostname = xstrdup(u.nodename);
+        } else {
+                p->hostname = strndup(id, 12);
+        }
+        if (compute_args(o, cfg, &p->args, err) < 0 || resolve_user(o, cfg, img, &p->user, err) < 0 ||
+            compute_env(o, cfg, p->hostname, &p->user, &p->env, err) < 0 ||
+            caps_compute(o->cap_add, o->cap_drop, o->privileged, &p->caps, err) < 0 ||
+            compute_seccomp(o, p->caps, &p->seccomp, err) < 0)
+                return -1;
+        if (o->privileged && host_devices(&p->devices, err) < 0)
+                return -1;
+        if (o->init && !(p->init_path = find_init()))
+                return herr_set(err, 0, "--init: hull-init was not found beside hull or in %s", HULL_LIBEXECDIR);
+        return 0;
+}
+
+static int check_opts(const struct run_opts *o, struct herr *err)
+{
+        if (o->detach)
+                return herr_set(err, 0, "detached containers (-d) are not supported yet");
+        if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
+                return herr_set(err, 0, "network \"%s\": only none and host are available yet", o->network);
+        if (o->workdir && o->workdir[0] != '/')
+                return herr_set(err, 0, "the working directory '%s' is invalid, it needs to be an absolute path",
+                                o->workdir);
+        return 0;
+}
+
+static json_t *build_spec(const struct run_opts *o, const struct image *img, const struct plan *p,
+                          const struct container *c)
+{
+        json_t *cfg = json_object_get(img->config, "config");
+        const char *wd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir);
+        _cleanup_free_ char *overlay = overlay_options(img, c->dir);
+        struct winsize ws = { 0 };
+        if (o->tty)
+                ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+        struct spec_input in = {
+                .o = o,
+                .hostname = p->hostname,
+                .args = p->args,
+                .env = p->env,
+                .cwd = wd && *wd ? wd : "/",
+                .user = &p->user,
+                .caps = p->caps,
+                .rootfs = rootfs,
+                .overlay = overlay,
+                .files_dir = c->dir,
+                .init_path = p->init_path,
+                .seccomp = p->seccomp,
+                .devices = p->devices,
+                .host_network = o->network && !strcmp(o->network, "host"),
+                .rows = ws.ws_row,
+                .cols = ws.ws_col,
+        };
+        return spec_generate(&in);
+}
+
+static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
+                       const struct plan *p, struct container *c, int *status, struct herr *err)
+{
+        _cleanup_json_ json_t *spec_json = build_spec(o, img, p, c);
+        if (o->dry_run) {
+                json_dumpf(spec_json, stdout, JSON_INDENT(2));
+                fputc('\n', stdout);
+                *status = 0;
+                return 0;
+        }
+        if (files_write(c->dirfd, p->hostname, o->network && !strcmp(o->network, "host"), err) < 0 ||
+            json_write_path(c->dirfd, "config.json", spec_json, 0, err) < 0)
+                return -1;
+        _cleanup_spec_ struct oci_spec *spec = NULL;
+        if (rt_spec_parse(spec_json, c->dir, &spec, err) < 0)
+                return -1;
+        _cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->root);
+        return supervise_foreground(spec, o, cache, status, err);
+}
+
+static int run_container(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
+                         struct container *c, int *status, struct herr *err)
+{
+        struct plan p = { 0 };
+        int r = make_plan(o, img, c->id, &p, err);
+        if (r >= 0)
+                r = run_planned(ctx, o, img, &p, c, status, err);
+        plan_free(&p);
+        return r;
+}
+
+int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, int *ret_status, struct herr *err)
+{
+        if (check_opts(o, err) < 0)
+                return -1;
+        __attribute__((cleanup(store_closep))) struct image_store *store = NULL;
+        __attribute__((cleanup(image_freep))) struct image *img = NULL;
+        if (image_store_open(ctx->root, &store, err) < 0 || image_lookup(store, o->image, &img, err) < 0)
+                return -1;
+        struct container c = CONTAINER_INIT;
+        if (container_new(ctx, o->name, &c, err) < 0)
+                return -1;
+        int r = run_container(ctx, o, img, &c, ret_status, err);
+        if (o->rm || o->dry_run) {
+                struct herr rm_err;
+                if (container_remove(ctx, &c, &rm_err) < 0 && r >= 0) {
+                        *err = rm_err;
+                        r = -1;
+                }
+        }
+        container_close(&c);
+        return r;
+}

@@ -1,0 +1,185 @@
+/* hull-archive.so: the one place libarchive is used (see archive_module.h).
+ *
+ * A layer is read through two libarchive readers stacked by callbacks:
+ * "raw" undoes the compression of the blob's bytes, and "tar" parses what
+ * raw yields.  Each callback hashes the bytes it hands on, so one pass
+ * gives both the blob digest (compressed) and the diff_id (uncompressed)
+ * while the files are written. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/sha256.h"
+#include "image/archive_module.h"
+#include "image/unpack.h"
+
+#define BUF_SIZE (128 * 1024)
+
+struct blob_src {               /* the blob's bytes, as read */
+        int fd;
+        struct sha256 hash;
+        char buf[BUF_SIZE];
+};
+
+struct tar_src {                /* the uncompressed tar stream */
+        struct archive *raw;
+        struct sha256 hash;
+        char buf[BUF_SIZE];
+};
+
+static void archive_freep(struct archive **a)
+{
+        if (*a)
+                archive_read_free(*a);
+}
+#define _cleanup_archive_ _cleanup_(archive_freep)
+
+/* libarchive borrows EILSEQ and EINVAL to mean "bad format" and "misuse";
+ * its message says more than their strerror() would. */
+static int archive_fail(struct archive *a, const char *what, struct herr *err)
+{
+        int e = archive_errno(a);
+        if (e == EILSEQ || e == EINVAL || e < 0)
+                e = 0;
+        return herr_set(err, e, "%s: %s", what, archive_error_string(a) ?: "unknown error");
+}
+
+static la_ssize_t blob_read(struct archive *a, void *data, const void **buf)
+{
+        struct blob_src *s = data;
+        ssize_t n;
+        do
+                n = read(s->fd, s->buf, sizeof s->buf);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                archive_set_error(a, errno, "reading layer blob");
+                return -1;
+        }
+        sha256_add(&s->hash, s->buf, (size_t)n);
+        *buf = s->buf;
+        return n;
+}
+
+static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
+{
+        struct tar_src *t = data;
+        la_ssize_t n = archive_read_data(t->raw, t->buf, sizeof t->buf);
+        if (n < 0) {
+                archive_set_error(a, archive_errno(t->raw), "decompressing layer: %s",
+                                  archive_error_string(t->raw) ?: "unknown error");
+                return -1;
+        }
+        sha256_add(&t->hash, t->buf, (size_t)n);
+        *buf = t->buf;
+        return n;
+}
+
+/* No skip callbacks are given to libarchive, so every byte passes through
+ * the read callbacks and into the hashes. */
+static int open_raw(struct blob_src *src, struct archive **ret, struct herr *err)
+{
+        _cleanup_archive_ struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        if (!a)
+                return herr_set(err, ENOMEM, "reading layer");
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_filter_xz(a);
+        archive_read_support_filter_bzip2(a);
+        archive_read_support_format_raw(a);
+        if (archive_read_open(a, src, NULL, blob_read, NULL) != ARCHIVE_OK)
+                return archive_fail(a, "opening layer", err);
+        if (archive_read_next_header(a, &e) != ARCHIVE_OK)
+                return archive_fail(a, "reading layer", err);
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+static int open_tar(struct tar_src *src, struct archive **ret, struct herr *err)
+{
+        _cleanup_archive_ struct archive *a = archive_read_new();
+        if (!a)
+                return herr_set(err, ENOMEM, "reading layer");
+        archive_read_support_format_tar(a);
+        if (archive_read_open(a, src, NULL, tar_read, NULL) != ARCHIVE_OK)
+                return archive_fail(a, "opening layer tar", err);
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+static int unpack_entries(struct archive *tar, struct unpack *u, struct herr *err)
+{
+        for (;;) {
+                struct archive_entry *e;
+                int r = archive_read_next_header(tar, &e);
+                if (r == ARCHIVE_EOF)
+                        return 0;
+                if (r < ARCHIVE_WARN)   /* a warning (say, an unknown pax key) still gives the entry */
+                        return archive_fail(tar, "reading layer tar", err);
+                if (unpack_entry(u, tar, e, err) < 0)
+                        return herr_wrap(err, "layer entry %s", archive_entry_pathname(e) ?: "?");
+        }
+}
+
+/* The tar reader stops at the end-of-archive blocks; the digests cover
+ * the padding after them, and whatever follows the compressed stream. */
+static int drain(struct archive *tar, struct tar_src *t, struct blob_src *b, struct herr *err)
+{
+        const void *buf;
+        la_ssize_t n;
+        while ((n = tar_read(tar, t, &buf)) > 0)
+                ;
+        if (n < 0)
+                return archive_fail(tar, "reading layer", err);
+        while ((n = blob_read(tar, b, &buf)) > 0)
+                ;
+        if (n < 0)
+                return archive_fail(tar, "reading layer", err);
+        return 0;
+}
+
+static void digest_string(struct sha256 *h, char out[IMAGE_DIGEST_LEN + 1])
+{
+        char hex[SHA256_HEX_LEN + 1];
+        sha256_end_hex(h, hex);
+        memcpy(out, "sha256:", 7);
+        memcpy(out + 7, hex, SHA256_HEX_LEN + 1);
+}
+
+static int unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err)
+{
+        _cleanup_free_ struct blob_src *b = calloc(1, sizeof *b);
+        _cleanup_free_ struct tar_src *t = calloc(1, sizeof *t);
+        _cleanup_archive_ struct archive *raw = NULL;
+        _cleanup_archive_ struct archive *tar = NULL;
+        _cleanup_(unpack_freep) struct unpack *u = NULL;
+        if (!b || !t)
+                return herr_set(err, ENOMEM, "reading layer");
+        b->fd = blob_fd;
+        sha256_begin(&b->hash);
+        sha256_begin(&t->hash);
+        if (open_raw(b, &raw, err) < 0)
+                return -1;
+        t->raw = raw;
+        if (open_tar(t, &tar, err) < 0 || unpack_new(dest_dirfd, &u, err) < 0)
+                return -1;
+        if (unpack_entries(tar, u, err) < 0 || unpack_finish(u, err) < 0)
+                return -1;
+        if (drain(tar, t, b, err) < 0)
+                return -1;
+        digest_string(&t->hash, ret->diff_id);
+        digest_string(&b->hash, ret->blob_digest);
+        ret->size = unpack_size(u);
+        return 0;
+}
+
+__attribute__((visibility("default")))
+const struct hull_archive_ops hull_archive_ops = {
+        .abi = HULL_ARCHIVE_ABI,
+        .size = sizeof(struct hull_archive_ops),
+        .unpack_layer = unpack_layer,
+};

@@ -1,0 +1,56 @@
+/* Tar streams, behind a module loaded on demand.  (Not named archive.h:
+ * meson puts this directory on the include path, where it would shadow
+ * libarchive's <archive.h>.)
+ *
+ * Every use of libarchive lives in hull-archive.so.  Linking libarchive
+ * into hull would cost about 3.5 MiB of RSS on every start (it pulls in
+ * libxml2, libicu and libstdc++), while only the commands that read or
+ * write tar streams need it; `hull run` of a stored image never does.
+ * The module exports one table, HULL_ARCHIVE_SYMBOL, of this type. */
+#pragma once
+#include <stddef.h>
+#include "base/err.h"
+#include "image/ref.h"
+
+#define HULL_ARCHIVE_ABI 1
+#define HULL_ARCHIVE_SYMBOL "hull_archive_ops"
+#define HULL_ARCHIVE_MODULE "hull-archive.so"
+
+struct hull_unpack_result {
+        char diff_id[IMAGE_DIGEST_LEN + 1];     /* sha256 of the uncompressed tar stream */
+        char blob_digest[IMAGE_DIGEST_LEN + 1]; /* sha256 of the bytes read from the blob */
+        long long size;                         /* bytes of regular-file content written */
+};
+
+struct hull_archive_ops {
+        unsigned abi;   /* HULL_ARCHIVE_ABI: a module from another hull is refused */
+        size_t size;    /* sizeof the module's table: members are only ever appended */
+        /* Unpack the layer read from blob_fd (plain tar, gzip, zstd, xz or
+         * bzip2, detected from the bytes) into the empty directory dest_dirfd,
+         * as an overlay lower directory: OCI whiteouts ".wh.NAME" become
+         * character devices 0:0 and ".wh..wh..opq" the xattr
+         * trusted.overlay.opaque=y on its directory.  Owners, modes, times,
+         * xattrs, hard links and device nodes are kept.  No entry can reach
+         * outside dest_dirfd: ".." and absolute names are refused and every
+         * path is resolved with RESOLVE_IN_ROOT.  blob_fd is read to its end
+         * so that both digests cover every byte. */
+        int (*unpack_layer)(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret,
+                            struct herr *err);
+};
+
+/* Load the module once: beside the running binary, then in the build
+ * tree's src/image/, then in HULL_LIBEXECDIR.  The error names every path
+ * tried. */
+int archive_ops_get(const struct hull_archive_ops **ret, struct herr *err);
+/* Load the module from one path; the first one loaded is kept for
+ * archive_ops_get() too (tests point it into the build tree). */
+int archive_ops_load(const char *path, const struct hull_archive_ops **ret, struct herr *err);
+
+/* ops->unpack_layer, run in a child process: libarchive (and the RSS it
+ * costs) never enters this process, which may go on to supervise a
+ * container for hours, and a crash on a hostile layer is reported as an
+ * error instead of taking hull down. */
+int archive_unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err);
+
+/* The table itself: defined by the module only. */
+extern const struct hull_archive_ops hull_archive_ops;

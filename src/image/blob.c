@@ -1,0 +1,114 @@
+/* Content by digest: blobs/sha256/<hex>. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "image/store.h"
+
+char *blob_path(struct image_store *s, const char *digest)
+{
+        return xasprintf("%s/blobs/sha256/%s", s->dir, digest_hex(digest));
+}
+
+int blob_open(struct image_store *s, const char *digest, struct herr *err)
+{
+        _cleanup_free_ char *p = blob_path(s, digest);
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return herr_set(err, errno, "opening blob %s", digest);
+        return fd;
+}
+
+static void unlink_tmp(char **p)
+{
+        if (*p) {
+                unlink(*p);
+                free(*p);
+        }
+}
+
+/* A blob is named by its digest only once all of it is on disk: synced,
+ * then renamed into place.  Renaming over an existing blob of the same
+ * name changes nothing, since the content is the same. */
+static int blob_commit(struct image_store *s, int fd, const char *tmp, struct sha256 *h,
+                       char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err)
+{
+        char hex[SHA256_HEX_LEN + 1];
+        sha256_end_hex(h, hex);
+        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+                return herr_set(err, errno, "writing blob %s", tmp);
+        snprintf(ret_digest, IMAGE_DIGEST_LEN + 1, "sha256:%s", hex);
+        _cleanup_free_ char *dst = blob_path(s, ret_digest);
+        if (rename(tmp, dst) < 0)
+                return herr_set(err, errno, "storing blob %s", ret_digest);
+        return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int blob_put_fd(struct image_store *s, int fd, char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err)
+{
+        _cleanup_(unlink_tmp) char *tmp = store_tmp_template(s, "blob");
+        _cleanup_close_ int out = mkostemp(tmp, O_CLOEXEC);
+        _cleanup_free_ char *buf = malloc(128 * 1024);
+        struct sha256 h;
+        if (out < 0)
+                return herr_set(err, errno, "creating %s", tmp);
+        if (!buf)
+                return herr_set(err, ENOMEM, "copying blob");
+        sha256_begin(&h);
+        for (;;) {
+                ssize_t n = read(fd, buf, 128 * 1024);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return herr_set(err, errno, "reading blob");
+                if (n == 0)
+                        break;
+                sha256_add(&h, buf, (size_t)n);
+                if (write_all(out, buf, (size_t)n) < 0)
+                        return herr_set(err, errno, "writing %s", tmp);
+        }
+        if (blob_commit(s, out, tmp, &h, ret_digest, err) < 0)
+                return -1;
+        free(TAKE_PTR(tmp));
+        return 0;
+}
+
+int blob_put(struct image_store *s, const void *data, size_t len, char ret_digest[IMAGE_DIGEST_LEN + 1],
+             struct herr *err)
+{
+        _cleanup_(unlink_tmp) char *tmp = store_tmp_template(s, "blob");
+        _cleanup_close_ int out = mkostemp(tmp, O_CLOEXEC);
+        struct sha256 h;
+        if (out < 0)
+                return herr_set(err, errno, "creating %s", tmp);
+        sha256_begin(&h);
+        sha256_add(&h, data, len);
+        if (write_all(out, data, len) < 0)
+                return herr_set(err, errno, "writing %s", tmp);
+        if (blob_commit(s, out, tmp, &h, ret_digest, err) < 0)
+                return -1;
+        free(TAKE_PTR(tmp));
+        return 0;
+}

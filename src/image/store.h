@@ -1,0 +1,73 @@
+/* The image store on disk: internal to src/image/.
+ *
+ * Under <root>/image/, OCI-like and content-addressed:
+ *
+ *   lock                           flock()ed by every writer
+ *   repositories.json              {"tags": {"name:tag": "sha256:<id>"}}, replaced atomically
+ *   blobs/sha256/<hex>             content by digest: layer tarballs as received, image configs
+ *   layers/<chain-hex>/diff/       one unpacked layer, an overlay lower directory
+ *   layers/<chain-hex>/layer.json  {"chain_id", "diff_id", "parent", "blob", "size"}
+ *   images/<id-hex>.json           {"id", "layers": [chain ids, bottom first], "size", "added"}
+ *   tmp/                           blobs and layers being written; emptied by each
+ *                                  writer that takes the lock, since only a lock
+ *                                  holder writes there
+ *
+ * An image id is the digest of its config blob.  Layers are keyed by
+ * chain id (OCI: the digest of the parent's chain id, a space, and the
+ * layer's diff_id), so images sharing a base share its directories.
+ * Readers take no lock: every file they read appears whole, by rename. */
+#pragma once
+#include <jansson.h>
+#include <stddef.h>
+#include "base/err.h"
+#include "image/image.h"
+#include "image/ref.h"
+
+struct image_store {
+        char *dir;              /* absolute <root>/image */
+        int dirfd;
+        int lockfd;             /* held while lock_depth > 0 */
+        int lock_depth;
+};
+
+#define STORE_TAGS "repositories.json"
+
+/* Exclusive writer lock; nests.  Taking it empties tmp/. */
+int store_lock(struct image_store *s, struct herr *err);
+void store_unlock(struct image_store *s);
+static inline void store_unlockp(struct image_store **s)
+{
+        if (*s)
+                store_unlock(*s);
+}
+#define _cleanup_store_unlock_ __attribute__((cleanup(store_unlockp)))
+/* A fresh path under tmp/ ending in "-XXXXXX" for mkstemp/mkdtemp. */
+char *store_tmp_template(struct image_store *s, const char *what);
+
+/* The tag index: the "tags" object (new reference; empty when none). */
+int store_tags_load(struct image_store *s, json_t **ret, struct herr *err);
+/* 1 and the id when name_tag ("name:tag") is tagged, 0 when not. */
+int store_tag_get(struct image_store *s, const char *name_tag, char ret_id[IMAGE_DIGEST_LEN + 1],
+                  struct herr *err);
+/* Point name_tag at id.  Caller holds the lock. */
+int store_tag_set(struct image_store *s, const char *name_tag, const char *id, struct herr *err);
+
+/* Blobs.  digest is "sha256:<hex>". */
+char *blob_path(struct image_store *s, const char *digest);
+int blob_open(struct image_store *s, const char *digest, struct herr *err);
+/* Copy everything read from fd into a blob (caller holds the lock). */
+int blob_put_fd(struct image_store *s, int fd, char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err);
+int blob_put(struct image_store *s, const void *data, size_t len, char ret_digest[IMAGE_DIGEST_LEN + 1],
+             struct herr *err);
+
+/* Image records.  Store config (the exact bytes that are hashed) as a
+ * blob and a record over the layers named by chain id, bottom first;
+ * size is their unpacked total.  Caller holds the lock. */
+int image_record_create(struct image_store *s, const char *config, size_t len, char *const *chain_ids,
+                        long long size, char ret_id[IMAGE_DIGEST_LEN + 1], struct herr *err);
+
+/* "sha256:<hex>" -> "<hex>" */
+static inline const char *digest_hex(const char *digest)
+{
+        return digest + 7;
+}

@@ -1,0 +1,38 @@
+/* One OCI config in, one isolated process out.
+ *
+ * rt_create() clones the container child into its new namespaces, which
+ * sets up the root filesystem, devices and terminal and then waits;
+ * rt_start() lets it drop privileges and exec the configured process, and
+ * returns once that exec succeeded or with the error that stopped it.  The
+ * caller owns the process from then on (wait for it through pidfd/pid). */
+#pragma once
+#include <sys/types.h>
+#include "base/err.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+
+struct rt_create_opts {
+        int stdio[3];                   /* the process's stdio without a terminal */
+        const char *seccomp_cache_dir;  /* NULL: compile every time */
+};
+
+struct rt_container {
+        pid_t pid;
+        int pidfd;
+        int sync_fd;
+        int pty_master;                 /* -1 without a terminal */
+};
+
+#define RT_CONTAINER_INIT { .pid = -1, .pidfd = -1, .sync_fd = -1, .pty_master = -1 }
+
+int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
+              struct herr *err);
+int rt_start(struct rt_container *c, struct herr *err);
+/* Kill (SIGKILL) a container that was created but will not be started,
+ * reap it, and close its fds. */
+void rt_abort(struct rt_container *c);
+/* Close the runtime's fds (the process keeps running). */
+void rt_release(struct rt_container *c);
+/* Wait for the process; returns the Docker-style status (exit code, or
+ * 128+signal). */
+int rt_wait(struct rt_container *c, struct herr *err);

@@ -1,0 +1,20 @@
+/* The container's filesystem: rootfs, the config's mounts, devices, masked
+ * and read-only paths, pivot_root.  Runs in the container child, inside its
+ * private mount namespace. */
+#pragma once
+#include "base/err.h"
+#include "runtime/spec.h"
+
+/* Everything up to (and including) pivot_root; afterwards "/" is the
+ * container's root. */
+int rt_rootfs_setup(const struct oci_spec *s, struct herr *err);
+/* After pivot_root: masked and read-only paths, read-only root, final
+ * root propagation. */
+int rt_rootfs_finish(const struct oci_spec *s, struct herr *err);
+/* Resolve path inside the tree at rootfd (symlinks cannot leave it),
+ * creating what is missing: directories, and the last component as a file
+ * when as_file is set.  Returns an O_PATH fd. */
+int rt_open_in_root(int rootfd, const char *path, int create, int as_file, struct herr *err);
+/* Bind mount the host path src over dst inside the container (after
+ * pivot_root, dst is an absolute container path). */
+int rt_bind_over(const char *src, const char *dst, int readonly, struct herr *err);

@@ -1,0 +1,41 @@
+# Shared set-up for the integration tests: every test gets its own --root
+# and must leave no mount, process or directory behind.
+
+: "${HULL:=$BATS_TEST_DIRNAME/../../build/src/cli/hull}"
+
+setup() {
+  HULL_TEST_ROOT=$(mktemp -d /tmp/hull-it.XXXXXX)
+  export HULL_TEST_ROOT
+}
+
+# hull on this test's root.
+hull() {
+  "$HULL" --root "$HULL_TEST_ROOT" "$@"
+}
+
+mounts_under_root() {
+  grep -F "$HULL_TEST_ROOT" /proc/self/mountinfo || true
+}
+
+teardown() {
+  local leaked
+  leaked=$(mounts_under_root)
+  if [[ -n $leaked ]]; then
+    echo "mounts left behind: $leaked" >&2
+    # Clean up anyway so one failure does not cascade into the others.
+    awk -v r="$HULL_TEST_ROOT" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+      while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  fi
+  rm -rf "$HULL_TEST_ROOT"
+  [[ -z $leaked ]]
+}
+
+# Number of containers in the store.
+container_dirs() {
+  find "$HULL_TEST_ROOT/containers" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l
+}
+
+# Run a command under a pseudo-terminal (util-linux script), feeding stdin.
+in_pty() {
+  script -qefc "$1" /dev/null
+}
