@@ -23,6 +23,19 @@ log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "must run as root"
+
+# Debian 12's crun 1.8.1 refuses every container on a hybrid-cgroup host
+# ("cgroups in hybrid mode not supported, drop all controllers from
+# cgroupv2"). Then the whole benchmark runs in a private mount namespace
+# without the cgroup2 mount: every engine is measured in the same place,
+# and no per-run wrapper has to be timed and subtracted.
+if [[ -z ${HULL_BENCH_PRIVATE_NS:-} ]] && mountpoint -q /sys/fs/cgroup/unified &&
+	[[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then
+	export HULL_BENCH_PRIVATE_NS=1
+	# shellcheck disable=SC2016  # expanded by the inner bash
+	exec unshare -m --propagation private bash -c \
+		'umount /sys/fs/cgroup/unified && exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "$@"
+fi
 for tool in hyperfine jq /usr/bin/time busybox unshare chroot; do
 	command -v "$tool" >/dev/null || die "$tool is required"
 done
@@ -102,6 +115,23 @@ make_bundle() {
 	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
+# The OCI config hull itself generates for the benchmarked container, as
+# a bundle crun can run: a plain copy of the tree as root (crun ignores
+# hull's overlay annotation) and the three /etc files beside it.
+make_hull_bundle() {
+	[[ -x $HULL ]] || return 1
+	local hb=$TMP/hullbundle f
+	mkdir -p "$hb"
+	cp -a "$ROOTFS" "$hb/rootfs"
+	for f in hosts hostname resolv.conf; do echo "# bench" > "$hb/$f"; done
+	"$HULL" --root "$TMP/hullroot" run --dry-run --network none busybox true |
+		jq --arg b "$hb" '.root = {"path": "rootfs", "readonly": false}
+		    | del(.annotations)
+		    | .mounts |= map(if .type == "bind"
+		        then .source = ($b + "/" + (.destination | split("/") | last)) else . end)' \
+		> "$hb/config.json"
+}
+
 # ------------------------------------------------------------ measurement
 
 # Result rows, one line each: name|command|median_s|mean_s|stddev_s|rss_kib
@@ -154,18 +184,8 @@ bench() {
 
 # ----------------------------------------------------------------- engines
 
-# Debian's crun 1.8.1 refuses hybrid cgroup hosts ("cgroups in hybrid mode
-# not supported"); it runs in a private mount namespace without the cgroup2
-# mount. The wrapper is used only when plain crun fails and it helps.
-CRUN_WRAP=0
 crun_cmd() {
-	if ((CRUN_WRAP)); then
-		# shellcheck disable=SC2016  # expanded by the inner sh
-		unshare -m --propagation private sh -c \
-			'umount /sys/fs/cgroup/unified && exec "$0" "$@"' crun --root "$TMP/crunstate" "$@"
-	else
-		crun --root "$TMP/crunstate" "$@"
-	fi
+	crun --root "$TMP/crunstate" "$@"
 }
 
 bench_hull() {
@@ -177,33 +197,22 @@ bench_hull() {
 	bench "hull run" "$HULL --root $TMP/hullroot run --rm --network none busybox true" || true
 }
 
-CRUN_BASE=     # "median mean stddev" of crun with any wrapper cost removed
+CRUN_BASE=     # "median mean stddev" of crun, the ratio column's base
 bench_crun() {
 	command -v crun >/dev/null || { NOTES+=("crun: not installed"); return; }
-	local plain="crun --root $TMP/crunstate run -b $BUNDLE bench-crun"
-	if ! crun --root "$TMP/crunstate" run -b "$BUNDLE" "smoke-$$" >/dev/null 2>&1 &&
-		mountpoint -q /sys/fs/cgroup/unified; then
-		CRUN_WRAP=1
-	fi
-	if ! ((CRUN_WRAP)); then
-		bench "crun run" "$plain" || return 0
-		CRUN_BASE=$(row_times "crun run")
-		return
-	fi
-	local wrapped="unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec $plain'"
-	local wrapper_only="unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec /bin/true'"
-	bench "crun run (in unshare wrapper)" "$wrapped" || return 0
-	bench "unshare wrapper alone" "$wrapper_only" || return 0
-	# Subtract the wrapper: medians and means subtract; independent
-	# deviations add in quadrature.
-	CRUN_BASE=$(awk -v a="$(row_times "crun run (in unshare wrapper)")" \
-		-v b="$(row_times "unshare wrapper alone")" 'BEGIN {
-		split(a, x, " "); split(b, y, " ")
-		printf "%.9f %.9f %.9f", x[1] - y[1], x[2] - y[2], sqrt(x[3]^2 + y[3]^2) }')
-	local rss
-	rss=$(row_field "crun run (in unshare wrapper)" 6)
-	ROWS+=("crun run (wrapper cost subtracted)|crun run, minus the two rows above|${CRUN_BASE// /|}|$rss")
-	NOTES+=("crun refused this hybrid-cgroup host, so it ran inside \`unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec crun ...'\`; the wrapper alone (same, exec'ing /bin/true) was timed and subtracted. Ratios are to that adjusted crun row.")
+	bench "crun run" "crun --root $TMP/crunstate run -b $BUNDLE bench-crun" || return 0
+	CRUN_BASE=$(row_times "crun run")
+	# hull makes no per-container cgroup yet; crun with its cgroup manager
+	# disabled does the same work, and is the like-for-like row.
+	bench "crun run, no cgroup" \
+		"crun --cgroup-manager=disabled --root $TMP/crunstate run -b $BUNDLE bench-crun" || return 0
+	make_hull_bundle || return 0
+	bench "crun run, hull's config" \
+		"crun --root $TMP/crunstate run -b $TMP/hullbundle bench-crun" || true
+	bench "crun run, hull's config, no cgroup" \
+		"crun --cgroup-manager=disabled --root $TMP/crunstate run -b $TMP/hullbundle bench-crun" || true
+	NOTES+=("'hull's config' rows: the OCI config hull generates for this very container (\`hull run --dry-run\`: Docker's default seccomp profile and capabilities, masked and read-only paths, /etc/hosts, /etc/hostname and /etc/resolv.conf binds), with root.path set to a plain copy of the busybox tree because crun does not read hull's overlay annotation. This is the equivalent bundle: the same work but the overlay mount and hull's image and container store.")
+	NOTES+=("hull does not create a per-container cgroup yet (the cgroups issue adds it), so 'crun run, no cgroup' (crun --cgroup-manager=disabled) is the like-for-like comparison. Neither crun row loads a seccomp filter or mounts an overlay; hull loads its default (Docker's) seccomp profile and mounts an overlay root.")
 }
 
 bench_runc() {
@@ -316,6 +325,8 @@ make_bundle
 bench_hull
 bench_crun
 bench_runc
+[[ -n ${HULL_BENCH_PRIVATE_NS:-} ]] &&
+	NOTES+=("This host has hybrid cgroups, which Debian's crun 1.8.1 refuses; the whole benchmark ran in a private mount namespace with /sys/fs/cgroup/unified unmounted, for every engine alike.")
 bench_podman
 bench_baselines
 

@@ -49,6 +49,32 @@ int mkdir_p(const char *path, mode_t mode, struct herr *err)
         return 0;
 }
 
+static int write_all_fd(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                   struct herr *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0)
+                return herr_set(err, errno, "creating %s", name);
+        if (write_all_fd(fd, data, len) < 0)
+                return herr_set(err, errno, "writing %s", name);
+        return 0;
+}
+
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
                       mode_t mode, int durable, struct herr *err)
 {
@@ -56,18 +82,10 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
         _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return herr_set(err, errno, "creating %s", tmp);
-        const char *p = data;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int e = errno;
-                        unlinkat(dirfd, tmp, 0);
-                        return herr_set(err, e, "writing %s", tmp);
-                }
-                p += n;
-                len -= (size_t)n;
+        if (write_all_fd(fd, data, len) < 0) {
+                int e = errno;
+                unlinkat(dirfd, tmp, 0);
+                return herr_set(err, e, "writing %s", tmp);
         }
         if (durable && fsync(fd) < 0) {
                 int e = errno;

@@ -14,6 +14,10 @@ int mkdir_p(const char *path, mode_t mode, struct herr *err);
  * AT_FDCWD.  fsync when durable is set. */
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
                       mode_t mode, int durable, struct herr *err);
+/* Create dir/name, which must not exist yet, with data (O_EXCL, no
+ * symlink followed).  For files in a directory nobody else reads yet. */
+int write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                   struct herr *err);
 /* Read a whole file (NUL-terminated; *ret_len excludes the NUL). */
 int read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, struct herr *err);
 int read_fd(int fd, char **ret, size_t *ret_len, struct herr *err);

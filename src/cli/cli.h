@@ -21,6 +21,17 @@ void cli_human_age(long long seconds, char *buf, size_t len);
 void cli_human_size(long long bytes, char *buf, size_t len);
 
 int cmd_run(const struct engine_ctx *ctx, int argc, char **argv);
+
+/* `hull run` arguments; the vectors own what -e, --env-file, --cap-add and
+ * --cap-drop collected, and o points into them and into argv. */
+struct run_args {
+        struct run_opts o;
+        char **env, **env_files, **cap_add, **cap_drop;
+};
+/* Returns -1 when the command should run, or the exit status to end with
+ * (0 after --help, 125 after a usage error, which it has printed). */
+int run_args_parse(struct run_args *a, int argc, char **argv);
+void run_args_free(struct run_args *a);
 int cmd_images(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);

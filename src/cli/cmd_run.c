@@ -61,12 +61,7 @@ static const struct option run_opts_long[] = {
         { NULL, 0, NULL, 0 },
 };
 
-struct run_args {
-        struct run_opts o;
-        char **env, **env_files, **cap_add, **cap_drop;
-};
-
-static void run_args_free(struct run_args *a)
+void run_args_free(struct run_args *a)
 {
         strv_free(a->env);
         strv_free(a->env_files);
@@ -132,30 +127,36 @@ static int parse_one(struct run_args *a, int c, char **argv)
         return -1;
 }
 
-int cmd_run(const struct engine_ctx *ctx, int argc, char **argv)
+int run_args_parse(struct run_args *a, int argc, char **argv)
 {
-        struct run_args a = { 0 };
         int c, status = -1;
+        memset(a, 0, sizeof *a);
         optind = 0;
         opterr = 0;
         while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:", run_opts_long, NULL)) != -1)
-                status = parse_one(&a, c, argv);
+                status = parse_one(a, c, argv);
         if (status >= 0)
-                goto out;
-        if (optind >= argc) {
-                status = cli_usage_error("run", "\"hull run\" requires at least 1 argument.");
-                goto out;
+                return status;
+        if (optind >= argc)
+                return cli_usage_error("run", "\"hull run\" requires at least 1 argument.");
+        a->o.image = argv[optind];
+        a->o.cmd = argv + optind + 1;
+        a->o.env = a->env;
+        a->o.env_files = a->env_files;
+        a->o.cap_add = a->cap_add;
+        a->o.cap_drop = a->cap_drop;
+        return -1;
+}
+
+int cmd_run(const struct engine_ctx *ctx, int argc, char **argv)
+{
+        struct run_args a;
+        int status = run_args_parse(&a, argc, argv);
+        if (status < 0) {
+                struct herr err = { 0 };
+                if (engine_run(ctx, &a.o, &status, &err) < 0)
+                        status = cli_fail(&err);
         }
-        a.o.image = argv[optind];
-        a.o.cmd = argv + optind + 1;
-        a.o.env = a.env;
-        a.o.env_files = a.env_files;
-        a.o.cap_add = a.cap_add;
-        a.o.cap_drop = a.cap_drop;
-        struct herr err = { 0 };
-        if (engine_run(ctx, &a.o, &status, &err) < 0)
-                status = cli_fail(&err);
-out:
         run_args_free(&a);
         return status;
 }

@@ -150,3 +150,16 @@ load helpers
   echo "$output" | jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ERRNO" and (.linux.maskedPaths | index("/proc/kcore"))' >/dev/null
   [ "$(container_dirs)" -eq 0 ]
 }
+
+@test "parallel runs on a fresh root: one busybox import, every container fine" {
+  for i in $(seq 8); do
+    "$HULL" --root "$HULL_TEST_ROOT" run --rm busybox sh -c "echo run-$i" >"$HULL_TEST_ROOT/out.$i" 2>&1 &
+  done
+  wait
+  for i in $(seq 8); do
+    [ "$(cat "$HULL_TEST_ROOT/out.$i")" = "run-$i" ]
+  done
+  [ "$(hull images -q | wc -l)" -eq 1 ]
+  [ "$(ls "$HULL_TEST_ROOT/image/layers" | wc -l)" -eq 1 ]
+  [ "$(container_dirs)" -eq 0 ]
+}
