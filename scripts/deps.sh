@@ -11,6 +11,9 @@ packages=(
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
+  # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
+  # pure v1, in an initramfs made with cpio
+  qemu-system-x86 cpio
   # benchmarks: the peers hull is measured against
   hyperfine crun runc time
 )

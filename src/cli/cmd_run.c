@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "base/strv.h"
 #include "cli/cli.h"
 
@@ -12,6 +13,15 @@ static const char run_help[] =
         "Options:\n"
         "      --cap-add list             Add Linux capabilities\n"
         "      --cap-drop list            Drop Linux capabilities\n"
+        "      --cgroup-parent string     Optional parent cgroup for the container (default /hull)\n"
+        "      --cgroups string           \"disabled\": give the container no cgroup of its own\n"
+        "  -c, --cpu-shares int           CPU shares (relative weight)\n"
+        "      --cpu-period int           Limit CPU CFS (Completely Fair Scheduler) period\n"
+        "      --cpu-quota int            Limit CPU CFS (Completely Fair Scheduler) quota\n"
+        "      --cpus decimal             Number of CPUs\n"
+        "      --cpuset-cpus string       CPUs in which to allow execution (0-3, 0,1)\n"
+        "      --cpuset-mems string       MEMs in which to allow execution (0-3, 0,1)\n"
+        "      --device list              Add a host device to the container (HOST[:CONTAINER][:rwm])\n"
         "  -d, --detach                   Run container in background and print container ID\n"
         "      --dry-run                  Print the OCI runtime config and do not run\n"
         "      --entrypoint string        Overwrite the default ENTRYPOINT of the image\n"
@@ -20,13 +30,20 @@ static const char run_help[] =
         "  -h, --hostname string          Container host name\n"
         "      --init                     Run an init inside the container that forwards signals and reaps processes\n"
         "  -i, --interactive              Keep STDIN open even if not attached\n"
+        "  -m, --memory bytes             Memory limit\n"
+        "      --memory-reservation bytes Memory soft limit\n"
+        "      --memory-swap bytes        Swap limit equal to memory plus swap: '-1' to enable unlimited swap\n"
         "      --name string              Assign a name to the container\n"
         "      --network string           Connect a container to a network (none, host)\n"
+        "      --oom-kill-disable         Disable OOM Killer\n"
+        "      --oom-score-adj int        Tune host's OOM preferences (-1000 to 1000)\n"
+        "      --pids-limit int           Tune container pids limit (set -1 for unlimited)\n"
         "      --privileged               Give extended privileges to this container\n"
         "      --read-only                Mount the container's root filesystem as read only\n"
         "      --rm                       Automatically remove the container when it exits\n"
         "      --security-opt list        Security Options (no-new-privileges, seccomp=unconfined|FILE)\n"
         "  -t, --tty                      Allocate a pseudo-TTY\n"
+        "      --ulimit ulimit            Ulimit options (NAME=SOFT[:HARD])\n"
         "  -u, --user string              Username or UID (format: <name|uid>[:<group|gid>])\n"
         "  -w, --workdir string           Working directory inside the container\n"
         "      --help                     Print usage\n";
@@ -34,6 +51,14 @@ static const char run_help[] =
 enum {
         OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_INIT, OPT_PRIVILEGED, OPT_CAP_ADD,
         OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_READ_ONLY, OPT_NETWORK, OPT_DRY_RUN, OPT_HELP,
+        OPT_CGROUP_PARENT, OPT_CGROUPS, OPT_OOM_KILL_DISABLE,
+        OPT_LIMIT = 1000,       /* + index into limit_flags */
+};
+
+/* Flags whose value limits_set() parses, by their long name. */
+static const char *const limit_flags[] = {
+        "memory", "memory-swap", "memory-reservation", "cpus", "cpu-shares", "cpu-period", "cpu-quota",
+        "cpuset-cpus", "cpuset-mems", "pids-limit", "ulimit", "oom-score-adj", "device",
 };
 
 static const struct option run_opts_long[] = {
@@ -58,11 +83,28 @@ static const struct option run_opts_long[] = {
         { "net", required_argument, NULL, OPT_NETWORK },
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "help", no_argument, NULL, OPT_HELP },
+        { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+        { "cgroups", required_argument, NULL, OPT_CGROUPS },
+        { "oom-kill-disable", no_argument, NULL, OPT_OOM_KILL_DISABLE },
+        { "memory", required_argument, NULL, OPT_LIMIT + 0 },
+        { "memory-swap", required_argument, NULL, OPT_LIMIT + 1 },
+        { "memory-reservation", required_argument, NULL, OPT_LIMIT + 2 },
+        { "cpus", required_argument, NULL, OPT_LIMIT + 3 },
+        { "cpu-shares", required_argument, NULL, OPT_LIMIT + 4 },
+        { "cpu-period", required_argument, NULL, OPT_LIMIT + 5 },
+        { "cpu-quota", required_argument, NULL, OPT_LIMIT + 6 },
+        { "cpuset-cpus", required_argument, NULL, OPT_LIMIT + 7 },
+        { "cpuset-mems", required_argument, NULL, OPT_LIMIT + 8 },
+        { "pids-limit", required_argument, NULL, OPT_LIMIT + 9 },
+        { "ulimit", required_argument, NULL, OPT_LIMIT + 10 },
+        { "oom-score-adj", required_argument, NULL, OPT_LIMIT + 11 },
+        { "device", required_argument, NULL, OPT_LIMIT + 12 },
         { NULL, 0, NULL, 0 },
 };
 
 void run_args_free(struct run_args *a)
 {
+        limits_free(&a->o.limits);
         strv_free(a->env);
         strv_free(a->env_files);
         strv_free(a->cap_add);
@@ -93,6 +135,11 @@ static int security_opt(struct run_opts *o, const char *v)
 static int parse_one(struct run_args *a, int c, char **argv)
 {
         struct run_opts *o = &a->o;
+        /* The short spellings of two resource flags. */
+        if (c == 'm')
+                c = OPT_LIMIT + 0;
+        else if (c == 'c')
+                c = OPT_LIMIT + 4;
         switch (c) {
         case 'i': o->interactive = 1; break;
         case 't': o->tty = 1; break;
@@ -119,6 +166,19 @@ static int parse_one(struct run_args *a, int c, char **argv)
         case OPT_HELP:
                 fputs(run_help, stdout);
                 return 0;
+        case OPT_CGROUP_PARENT: o->cgroup_parent = optarg; break;
+        case OPT_OOM_KILL_DISABLE: o->limits.oom_kill_disable = 1; break;
+        case OPT_CGROUPS:
+                if (strcmp(optarg, "enabled") && strcmp(optarg, "disabled"))
+                        return cli_usage_error("run", "invalid --cgroups \"%s\": use enabled or disabled", optarg);
+                o->no_cgroup = !strcmp(optarg, "disabled");
+                break;
+        case OPT_LIMIT ... OPT_LIMIT + (int)ARRAY_SIZE(limit_flags) - 1: {
+                struct herr err = { 0 };
+                if (limits_set(&o->limits, limit_flags[c - OPT_LIMIT], optarg, &err) < 0)
+                        return cli_usage_error("run", "%s", err.msg);
+                break;
+        }
         case ':':
                 return cli_usage_error("run", "flag needs an argument: %s", argv[optind - 1]);
         default:
@@ -131,9 +191,10 @@ int run_args_parse(struct run_args *a, int argc, char **argv)
 {
         int c, status = -1;
         memset(a, 0, sizeof *a);
+        limits_init(&a->o.limits);
         optind = 0;
         opterr = 0;
-        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:", run_opts_long, NULL)) != -1)
+        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:m:c:", run_opts_long, NULL)) != -1)
                 status = parse_one(a, c, argv);
         if (status >= 0)
                 return status;
@@ -154,8 +215,14 @@ int cmd_run(const struct engine_ctx *ctx, int argc, char **argv)
         int status = run_args_parse(&a, argc, argv);
         if (status < 0) {
                 struct herr err = { 0 };
-                if (engine_run(ctx, &a.o, &status, &err) < 0)
+                struct run_result res = { 0 };
+                if (engine_run(ctx, &a.o, &res, &err) < 0) {
                         status = cli_fail(&err);
+                } else {
+                        status = res.status;
+                        if (res.oom_killed)
+                                fprintf(stderr, "hull: the container was killed by the OOM killer\n");
+                }
         }
         run_args_free(&a);
         return status;

@@ -3,6 +3,7 @@
  * command. */
 #pragma once
 #include "base/err.h"
+#include "engine/limits.h"
 
 /* Where state lives; from --root / HULL_ROOT.  Passed down, never global. */
 struct engine_ctx {
@@ -25,11 +26,18 @@ struct run_opts {
         const char *hostname;
         char **cap_add, **cap_drop;
         const char *network;            /* "none", "host"; NULL: the default */
+        struct limits limits;           /* resource flags; owned */
+        const char *cgroup_parent;      /* NULL: "/hull" */
+        int no_cgroup;                  /* --cgroups=disabled */
 };
 
-/* Runs the container in the foreground and gives its exit status (the
- * process's code, 128+N for signal N) in *ret_status. */
-int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, int *ret_status, struct herr *err);
+struct run_result {
+        int status;                     /* exit code, or 128+N for signal N */
+        int oom_killed;                 /* the OOM killer killed a process of it */
+};
+
+/* Runs the container in the foreground. */
+int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct run_result *ret, struct herr *err);
 
 struct engine_info {
         char storage_driver[32];

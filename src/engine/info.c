@@ -1,24 +1,26 @@
 #include "engine/engine.h"
 
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 
 #include "engine/container.h"
 #include "image/image.h"
+#include "runtime/cgroup.h"
 
+/* Docker prints "Cgroup Version: 1" or "2"; hybrid hosts are v1 to it. */
 static const char *cgroup_kind(void)
 {
-        struct statfs sf;
-        if (statfs("/sys/fs/cgroup", &sf) < 0)
-                return "none";
-        if (sf.f_type == CGROUP2_SUPER_MAGIC)
+        switch (rt_cgroup_mode()) {
+        case RT_CGROUP_V2:
                 return "2";
-        if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+        case RT_CGROUP_HYBRID:
                 return "1 (hybrid: v1 controllers with a cgroup2 mount)";
-        return "1";
+        case RT_CGROUP_V1:
+                return "1";
+        default:
+                return "none";
+        }
 }
 
 int engine_info(const struct engine_ctx *ctx, struct engine_info *ret, struct herr *err)

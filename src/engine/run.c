@@ -159,8 +159,8 @@ static char *overlay_options(const struct image *img, const char *dir)
 struct plan {
         char **args, **env, **caps;
         struct user_info user;
-        json_t *seccomp, *devices;
-        char *hostname, *init_path;
+        json_t *seccomp, *devices, *resources;
+        char *hostname, *init_path, *cgroups_path;
 };
 
 static void plan_free(struct plan *p)
@@ -171,8 +171,10 @@ static void plan_free(struct plan *p)
         user_info_free(&p->user);
         json_decref(p->seccomp);
         json_decref(p->devices);
+        json_decref(p->resources);
         free(p->hostname);
         free(p->init_path);
+        free(p->cgroups_path);
 }
 
 static int make_plan(const struct run_opts *o, const struct image *img, const char *id, struct plan *p,
@@ -196,13 +198,35 @@ static int make_plan(const struct run_opts *o, const struct image *img, const ch
                 return -1;
         if (o->privileged && host_devices(&p->devices, err) < 0)
                 return -1;
+        if (o->limits.devices) {
+                if (!p->devices)
+                        p->devices = json_array();
+                json_array_extend(p->devices, o->limits.devices);
+        }
+        if (!o->no_cgroup) {
+                const char *parent = o->cgroup_parent ? o->cgroup_parent : "/hull";
+                p->cgroups_path = xasprintf("%s%s/%s", parent[0] == '/' ? "" : "/", parent, id);
+                p->resources = limits_resources(&o->limits, o->privileged);
+        }
         if (o->init && !(p->init_path = find_init()))
                 return herr_set(err, 0, "--init: hull-init was not found beside hull or in %s", HULL_LIBEXECDIR);
         return 0;
 }
 
+static int has_limits(const struct limits *l)
+{
+        return l->memory || l->memory_swap || l->memory_reservation || l->cpu_shares || l->cpu_period ||
+               l->cpu_quota || l->cpuset_cpus || l->cpuset_mems || l->pids_limit != -2 || l->oom_kill_disable;
+}
+
 static int check_opts(const struct run_opts *o, struct herr *err)
 {
+        if (limits_check(&o->limits, NULL, err) < 0)
+                return -1;
+        if (o->no_cgroup && (has_limits(&o->limits) || o->cgroup_parent))
+                return herr_set(err, 0, "resource limits and --cgroup-parent need a cgroup: drop --cgroups=disabled");
+        if (o->cgroup_parent && (strstr(o->cgroup_parent, "..") || !o->cgroup_parent[strspn(o->cgroup_parent, "/")]))
+                return herr_set(err, 0, "invalid --cgroup-parent \"%s\"", o->cgroup_parent);
         if (o->detach)
                 return herr_set(err, 0, "detached containers (-d) are not supported yet");
         if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
@@ -237,6 +261,9 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
                 .init_path = p->init_path,
                 .seccomp = p->seccomp,
                 .devices = p->devices,
+                .cgroups_path = p->cgroups_path,
+                .resources = p->resources,
+                .rlimits = o->limits.rlimits,
                 .host_network = o->network && !strcmp(o->network, "host"),
                 .rows = ws.ws_row,
                 .cols = ws.ws_col,
@@ -245,13 +272,13 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
 }
 
 static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
-                       const struct plan *p, struct container *c, int *status, struct herr *err)
+                       const struct plan *p, struct container *c, struct run_result *res, struct herr *err)
 {
         _cleanup_json_ json_t *spec_json = build_spec(o, img, p, c);
         if (o->dry_run) {
                 json_dumpf(spec_json, stdout, JSON_INDENT(2));
                 fputc('\n', stdout);
-                *status = 0;
+                res->status = 0;
                 return 0;
         }
         if (files_write(c->dirfd, p->hostname, o->network && !strcmp(o->network, "host"), err) < 0 ||
@@ -261,21 +288,21 @@ static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, c
         if (rt_spec_parse(spec_json, c->dir, &spec, err) < 0)
                 return -1;
         _cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->root);
-        return supervise_foreground(spec, o, cache, status, err);
+        return supervise_foreground(spec, o, cache, res, err);
 }
 
 static int run_container(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
-                         struct container *c, int *status, struct herr *err)
+                         struct container *c, struct run_result *res, struct herr *err)
 {
         struct plan p = { 0 };
         int r = make_plan(o, img, c->id, &p, err);
         if (r >= 0)
-                r = run_planned(ctx, o, img, &p, c, status, err);
+                r = run_planned(ctx, o, img, &p, c, res, err);
         plan_free(&p);
         return r;
 }
 
-int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, int *ret_status, struct herr *err)
+int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct run_result *ret, struct herr *err)
 {
         if (check_opts(o, err) < 0)
                 return -1;
@@ -286,7 +313,8 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, int *ret_
         struct container c = CONTAINER_INIT;
         if (container_new(ctx, o->name, &c, err) < 0)
                 return -1;
-        int r = run_container(ctx, o, img, &c, ret_status, err);
+        memset(ret, 0, sizeof *ret);
+        int r = run_container(ctx, o, img, &c, ret, err);
         if (o->rm || o->dry_run) {
                 struct herr rm_err;
                 if (container_remove(ctx, &c, &rm_err) < 0 && r >= 0) {

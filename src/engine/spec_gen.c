@@ -79,6 +79,10 @@ static json_t *gen_process(const struct spec_input *in)
                               "cwd", in->cwd,
                               "capabilities", gen_caps(in),
                               "noNewPrivileges", in->o->no_new_privileges);
+        if (in->rlimits)
+                json_object_set(p, "rlimits", in->rlimits);
+        if (in->o->limits.has_oom_score_adj)
+                json_object_set_new(p, "oomScoreAdj", json_integer(in->o->limits.oom_score_adj));
         if (in->o->tty && in->rows && in->cols)
                 json_object_set_new(p, "consoleSize", json_pack("{s:i, s:i}", "height", in->rows, "width", in->cols));
         return p;
@@ -104,6 +108,10 @@ static json_t *gen_linux(const struct spec_input *in)
                 json_object_set(l, "seccomp", in->seccomp);
         if (in->devices)
                 json_object_set(l, "devices", in->devices);
+        if (in->cgroups_path)
+                json_object_set_new(l, "cgroupsPath", json_string(in->cgroups_path));
+        if (in->resources)
+                json_object_set(l, "resources", in->resources);
         return l;
 }
 

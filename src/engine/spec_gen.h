@@ -20,6 +20,9 @@ struct spec_input {
         const char *init_path;          /* host path of hull-init, with --init */
         json_t *seccomp;                /* linux.seccomp, or NULL */
         json_t *devices;                /* extra linux.devices, or NULL */
+        const char *cgroups_path;       /* NULL: no cgroup of its own */
+        json_t *resources;              /* linux.resources, or NULL */
+        json_t *rlimits;                /* process.rlimits, or NULL */
         int host_network;
         unsigned short rows, cols;      /* terminal size, with -t */
 };

@@ -138,7 +138,7 @@ static int open_stdio(const struct run_opts *o, int stdio[3], struct herr *err)
 }
 
 int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, const char *seccomp_cache,
-                         int *ret_status, struct herr *err)
+                         struct run_result *ret, struct herr *err)
 {
         sigset_t mask, old;
         sigemptyset(&mask);
@@ -172,8 +172,8 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
         relay(&c, o, sfd);
         r = rt_wait(&c, err);
         if (r >= 0) {
-                *ret_status = r;
-                r = 0;
+                ret->status = r;
+                r = rt_cleanup(&c, &ret->oom_killed, err);
         }
 out:
         term_restore(&term);

@@ -6,4 +6,4 @@
 #include "runtime/spec.h"
 
 int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, const char *seccomp_cache,
-                         int *ret_status, struct herr *err);
+                         struct run_result *ret, struct herr *err);

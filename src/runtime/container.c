@@ -29,6 +29,14 @@ static int has_ns(const struct oci_spec *s, int type)
         return 0;
 }
 
+static const char *ns_path(const struct oci_spec *s, int type)
+{
+        for (size_t i = 0; i < s->n_namespaces; i++)
+                if (s->namespaces[i].type == type)
+                        return s->namespaces[i].path;
+        return NULL;
+}
+
 static int join_namespaces(const struct oci_spec *s, struct herr *err)
 {
         for (size_t i = 0; i < s->n_namespaces; i++) {
@@ -132,12 +140,27 @@ static int child_exec(const struct oci_spec *s, const struct rt_bpf *bpf, struct
         return rt_process_exec(p, err);
 }
 
+/* The parent moves us into the cgroup before we run any code of our own
+ * that could matter; the cgroup namespace is made only then, so its root is
+ * the container's cgroup in every hierarchy. */
+static int child_wait_cgroup(const struct oci_spec *s, int sync_fd, struct herr *err)
+{
+        struct sync_msg m;
+        if (sync_recv(sync_fd, &m, NULL, err) < 0)
+                return -1;
+        if (m.type != SYNC_CGROUP_DONE)
+                return herr_set(err, 0, "set-up was stopped before the cgroup was joined");
+        if (has_ns(s, CLONE_NEWCGROUP) && !ns_path(s, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+                return herr_set(err, errno, "creating the cgroup namespace");
+        return 0;
+}
+
 static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *bpf, const int stdio[3],
                                  int sync_fd)
 {
         struct herr err = { 0 };
         struct sync_msg m;
-        if (child_prepare(s, stdio, &sync_fd, &err) < 0)
+        if (child_wait_cgroup(s, sync_fd, &err) < 0 || child_prepare(s, stdio, &sync_fd, &err) < 0)
                 goto fail;
         if (sync_send(sync_fd, SYNC_READY, NULL, -1) < 0)
                 _exit(HERR_ENGINE);
@@ -158,13 +181,41 @@ static int reap(struct rt_container *c)
         return status;
 }
 
-static int clone_flags(const struct oci_spec *s)
+/* Namespaces to create at clone time.  The cgroup namespace waits until
+ * the child is in its cgroup (see child_wait_cgroup). */
+static uint64_t clone_flags(const struct oci_spec *s)
 {
-        int flags = 0;
+        uint64_t flags = 0;
         for (size_t i = 0; i < s->n_namespaces; i++)
                 if (!s->namespaces[i].path)
-                        flags |= s->namespaces[i].type;
-        return flags;
+                        flags |= (uint64_t)s->namespaces[i].type;
+        return flags & ~(uint64_t)CLONE_NEWCGROUP;
+}
+
+/* clone3 straight into the container's v2 cgroup when there is one, so
+ * that not even the set-up runs outside it; kernels before 5.7 lack
+ * CLONE_INTO_CGROUP and the child is moved in before it goes on instead. */
+static pid_t clone_child(const struct oci_spec *s, struct rt_cgroup *cg, int *pidfd, int *into)
+{
+        struct clone_args args = {
+                .flags = clone_flags(s) | CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        int cgfd = cg ? rt_cgroup_unified_fd(cg) : -1;
+        *into = 0;
+        if (cgfd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgfd;
+                pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+                if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS)) {
+                        *into = pid >= 0;
+                        return pid;
+                }
+                args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+                args.cgroup = 0;
+        }
+        return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
 int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
@@ -175,18 +226,19 @@ int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct r
         struct rt_bpf bpf = { 0 };
         if (s->seccomp && rt_seccomp_compile(s->seccomp, o->seccomp_cache_dir, &bpf, err) < 0)
                 return herr_wrap(err, "seccomp");
+        if (s->cgroups_path && rt_cgroup_create(s->cgroups_path, s->resources, &c->cgroup, err) < 0) {
+                rt_bpf_free(&bpf);
+                return herr_wrap(err, "cgroup %s", s->cgroups_path);
+        }
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
                 rt_bpf_free(&bpf);
-                return herr_set(err, errno, "creating the sync socket");
+                herr_set(err, errno, "creating the sync socket");
+                rt_abort(c);
+                return -1;
         }
-        int pidfd = -1;
-        struct clone_args args = {
-                .flags = (uint64_t)clone_flags(s) | CLONE_PIDFD,
-                .pidfd = (uint64_t)(uintptr_t)&pidfd,
-                .exit_signal = SIGCHLD,
-        };
-        pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+        int pidfd = -1, into = 0;
+        pid_t pid = clone_child(s, c->cgroup, &pidfd, &into);
         if (pid == 0) {
                 close(sp[0]);
                 child_main(s, &bpf, o->stdio, sp[1]);
@@ -194,13 +246,21 @@ int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct r
         int e = errno;
         close(sp[1]);
         rt_bpf_free(&bpf);
+        c->sync_fd = sp[0];
         if (pid < 0) {
-                close(sp[0]);
-                return herr_set(err, e, "creating the container process");
+                herr_set(err, e, "creating the container process");
+                rt_abort(c);
+                return -1;
         }
         c->pid = pid;
         c->pidfd = pidfd;
-        c->sync_fd = sp[0];
+        if ((c->cgroup && rt_cgroup_enter(c->cgroup, pid, into, err) < 0) ||
+            sync_send(c->sync_fd, SYNC_CGROUP_DONE, NULL, -1) < 0) {
+                if (!err->msg[0])
+                        herr_set(err, errno, "starting the container set-up");
+                rt_abort(c);
+                return -1;
+        }
         for (;;) {
                 struct sync_msg m;
                 int fd;
@@ -249,6 +309,8 @@ void rt_release(struct rt_container *c)
         if (c->pty_master >= 0)
                 close(c->pty_master);
         c->sync_fd = c->pidfd = c->pty_master = -1;
+        rt_cgroup_free(c->cgroup);
+        c->cgroup = NULL;
 }
 
 void rt_abort(struct rt_container *c)
@@ -257,7 +319,22 @@ void rt_abort(struct rt_container *c)
                 kill(c->pid, SIGKILL);
                 reap(c);
         }
+        int oom;
+        struct herr ignored = { 0 };
+        rt_cleanup(c, &oom, &ignored);
         rt_release(c);
+}
+
+int rt_cleanup(struct rt_container *c, int *ret_oom_killed, struct herr *err)
+{
+        *ret_oom_killed = 0;
+        if (!c->cgroup)
+                return 0;
+        *ret_oom_killed = rt_cgroup_oom_killed(c->cgroup);
+        int r = rt_cgroup_destroy(c->cgroup, err);
+        rt_cgroup_free(c->cgroup);
+        c->cgroup = NULL;
+        return r;
 }
 
 int rt_wait(struct rt_container *c, struct herr *err)

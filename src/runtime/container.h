@@ -8,6 +8,7 @@
 #pragma once
 #include <sys/types.h>
 #include "base/err.h"
+#include "runtime/cgroup.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
 
@@ -21,9 +22,10 @@ struct rt_container {
         int pidfd;
         int sync_fd;
         int pty_master;                 /* -1 without a terminal */
+        struct rt_cgroup *cgroup;       /* NULL without linux.cgroupsPath */
 };
 
-#define RT_CONTAINER_INIT { .pid = -1, .pidfd = -1, .sync_fd = -1, .pty_master = -1 }
+#define RT_CONTAINER_INIT { .pid = -1, .pidfd = -1, .sync_fd = -1, .pty_master = -1, .cgroup = NULL }
 
 int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
               struct herr *err);
@@ -31,8 +33,12 @@ int rt_start(struct rt_container *c, struct herr *err);
 /* Kill (SIGKILL) a container that was created but will not be started,
  * reap it, and close its fds. */
 void rt_abort(struct rt_container *c);
-/* Close the runtime's fds (the process keeps running). */
+/* Close the runtime's fds and forget the cgroup (the process keeps
+ * running, and its cgroup stays). */
 void rt_release(struct rt_container *c);
+/* After the process ended: whether the OOM killer struck, then kill what
+ * is left in the cgroup and remove it. */
+int rt_cleanup(struct rt_container *c, int *ret_oom_killed, struct herr *err);
 /* Wait for the process; returns the Docker-style status (exit code, or
  * 128+signal). */
 int rt_wait(struct rt_container *c, struct herr *err);

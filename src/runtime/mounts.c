@@ -19,6 +19,7 @@
 
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "runtime/cgroup.h"
 #include "runtime/devices.h"
 
 static int openat2_in(int dirfd, const char *path, int flags)
@@ -96,7 +97,7 @@ int rt_open_in_root(int rootfd, const char *path, int create, int as_file, struc
         return fd;
 }
 
-static int attach(int mfd, int targetfd, const char *what, struct herr *err)
+int rt_attach(int mfd, int targetfd, const char *what, struct herr *err)
 {
         if (move_mount(mfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return herr_set(err, errno, "attaching %s", what);
@@ -123,8 +124,7 @@ static uint64_t attr_of(unsigned long flags)
         return a;
 }
 
-/* A filesystem mount, configured from comma-separated data ("mode=755,size=64k"). */
-static int fs_mount_fd(const char *type, const char *source, const char *data, unsigned long flags,
+int rt_fs_mount_fd(const char *type, const char *source, const char *data, unsigned long flags,
                        struct herr *err)
 {
         _cleanup_close_ int fsfd = fsopen(type, FSOPEN_CLOEXEC);
@@ -181,17 +181,6 @@ static int bind_fd(const char *src, unsigned long flags, int recursive_ro, struc
         return mfd;
 }
 
-/* cgroup mounts follow the host: cgroup2 where the host is unified.  On a
- * v1 or hybrid host the per-controller view belongs to the cgroups work;
- * until then the container sees an empty read-only tmpfs there. */
-static int cgroup_mount_fd(unsigned long flags, struct herr *err)
-{
-        struct statfs sf;
-        if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-                return fs_mount_fd("cgroup2", "cgroup2", NULL, flags, err);
-        return fs_mount_fd("tmpfs", "cgroup", "mode=755", flags | MS_RDONLY, err);
-}
-
 static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
 {
         int is_bind = (m->flags & MS_BIND) != 0;
@@ -209,12 +198,12 @@ static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
         if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
-                mfd = cgroup_mount_fd(m->flags, err);
+                return rt_cgroup_mount(rootfd, m, err);
         else
-                mfd = fs_mount_fd(m->type, m->source, m->data, m->flags, err);
+                mfd = rt_fs_mount_fd(m->type, m->source, m->data, m->flags, err);
         if (mfd < 0)
                 return -1;
-        if (attach(mfd, target, m->destination, err) < 0)
+        if (rt_attach(mfd, target, m->destination, err) < 0)
                 return -1;
         if (m->propagation && set_attr(mfd, 0, m->propagation & ~MS_REC, (m->propagation & MS_REC) != 0, err) < 0)
                 return -1;
@@ -228,12 +217,12 @@ static int mount_rootfs(const struct oci_spec *s, struct herr *err)
                 return herr_set(err, errno, "root %s", s->root_path);
         _cleanup_close_ int mfd = -EBADF;
         if (s->overlay)
-                mfd = fs_mount_fd("overlay", "overlay", s->overlay, 0, err);
+                mfd = rt_fs_mount_fd("overlay", "overlay", s->overlay, 0, err);
         else
                 mfd = bind_fd(s->root_path, MS_BIND | MS_REC, 0, err);
         if (mfd < 0)
                 return herr_wrap(err, "root filesystem");
-        if (attach(mfd, target, "the root filesystem", err) < 0)
+        if (rt_attach(mfd, target, "the root filesystem", err) < 0)
                 return -1;
         return 0;
 }
@@ -289,7 +278,7 @@ int rt_bind_over(const char *src, const char *dst, int readonly, struct herr *er
         _cleanup_close_ int mfd = bind_fd(src, MS_BIND | (readonly ? MS_RDONLY : 0), 0, err);
         if (mfd < 0)
                 return -1;
-        return attach(mfd, target, dst, err);
+        return rt_attach(mfd, target, dst, err);
 }
 
 static int mask_path(const char *path, struct herr *err)
@@ -301,11 +290,11 @@ static int mask_path(const char *path, struct herr *err)
         if (target < 0)
                 return herr_set(err, errno, "masking %s", path);
         _cleanup_close_ int mfd = S_ISDIR(st.st_mode)
-                                          ? fs_mount_fd("tmpfs", "tmpfs", NULL, MS_RDONLY, err)
+                                          ? rt_fs_mount_fd("tmpfs", "tmpfs", NULL, MS_RDONLY, err)
                                           : bind_fd("/dev/null", MS_BIND, 0, err);
         if (mfd < 0)
                 return herr_wrap(err, "masking %s", path);
-        return attach(mfd, target, path, err);
+        return rt_attach(mfd, target, path, err);
 }
 
 static int readonly_path(const char *path, struct herr *err)
@@ -318,7 +307,7 @@ static int readonly_path(const char *path, struct herr *err)
         _cleanup_close_ int target = open(path, O_PATH | O_CLOEXEC);
         if (target < 0)
                 return herr_set(err, errno, "read-only path %s", path);
-        return attach(mfd, target, path, err);
+        return rt_attach(mfd, target, path, err);
 }
 
 int rt_rootfs_finish(const struct oci_spec *s, struct herr *err)

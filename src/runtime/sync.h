@@ -9,6 +9,7 @@ enum sync_type {
         SYNC_START,             /* parent: exec the process */
         SYNC_ERROR,             /* child: failed; msg.err says why */
         SYNC_PTY,               /* child: the terminal's master fd rides along */
+        SYNC_CGROUP_DONE,       /* parent: the child is in its cgroup, go on */
 };
 
 struct sync_msg {

@@ -121,11 +121,13 @@ load helpers
 }
 
 @test "a container killed by a signal exits 128+N" {
+  hull images >/dev/null   # the busybox import happens now, not during the run
   "$HULL" --root "$HULL_TEST_ROOT" run --rm busybox sleep 30 &
   pid=$!
   for _ in $(seq 50); do
     child=$(cat /proc/$pid/task/*/children 2>/dev/null | awk '{print $1}')
-    [ -n "$child" ] && [ "$(readlink /proc/$child/exe)" != "$(readlink /proc/$pid/exe)" ] && break
+    # The container's PID 1 once it has exec'd sleep (busybox) in its root.
+    [ -n "$child" ] && [ "$(readlink /proc/$child/exe 2>/dev/null)" = /bin/busybox ] && break
     sleep 0.1
   done
   kill -KILL "$child"

@@ -1,0 +1,56 @@
+/* A container's cgroup: one interface, with cgroup v1, v2 and hybrid hosts
+ * behind it.  The v1/v2 difference lives only in the lowest writers.
+ *
+ * Life cycle, as rt_create() drives it:
+ *   rt_cgroup_create()        parent: make the cgroup(s), apply limits
+ *   clone3(CLONE_INTO_CGROUP, rt_cgroup_unified_fd())   when there is a v2 tree
+ *   rt_cgroup_enter(pid)      parent: v1 hierarchies (and v2 if not cloned in)
+ *   ... the child only runs its own code after this (it waits on the sync socket)
+ *   rt_cgroup_oom_killed()    after the process ended
+ *   rt_cgroup_destroy()       kill what is left, remove every directory */
+#pragma once
+#include <jansson.h>
+#include <sys/types.h>
+#include "base/err.h"
+#include "runtime/spec.h"
+
+enum rt_cgroup_mode {
+        RT_CGROUP_NONE,         /* no cgroup filesystem at all */
+        RT_CGROUP_V1,           /* v1 controllers only */
+        RT_CGROUP_V2,           /* unified at /sys/fs/cgroup */
+        RT_CGROUP_HYBRID,       /* v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified */
+};
+
+struct rt_cgroup;
+
+/* What this host has (detected once). */
+enum rt_cgroup_mode rt_cgroup_mode(void);
+const char *rt_cgroup_mode_name(enum rt_cgroup_mode m);
+
+/* path: the OCI linux.cgroupsPath ("/hull/<id>"), relative to each
+ * hierarchy's root.  resources: linux.resources (may be NULL).  Parents
+ * are created as needed (v1 cpuset parents get cpus/mems from theirs; v2
+ * controllers are enabled in cgroup.subtree_control along the path).  A
+ * value the host cannot take (a CPU it lacks, say) is an error; on error
+ * nothing is left behind. */
+int rt_cgroup_create(const char *path, json_t *resources, struct rt_cgroup **ret, struct herr *err);
+/* An existing container's cgroup, to destroy or read it later. */
+int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err);
+/* O_DIRECTORY fd of the cgroup in the v2 tree (v2 or hybrid), for
+ * clone3(CLONE_INTO_CGROUP); -1 when the host has no v2 tree. */
+int rt_cgroup_unified_fd(const struct rt_cgroup *cg);
+/* Move pid into every hierarchy it is not in yet. */
+int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, int cloned_into_unified, struct herr *err);
+/* 1 when the OOM killer killed a process of this cgroup, else 0. */
+int rt_cgroup_oom_killed(struct rt_cgroup *cg);
+/* Kill every process still in it (cgroup.kill, or SIGKILL until empty),
+ * then remove its directories in every hierarchy. */
+int rt_cgroup_destroy(struct rt_cgroup *cg, struct herr *err);
+void rt_cgroup_free(struct rt_cgroup *cg);
+
+/* In the container child, after it has its own cgroup namespace: mount
+ * /sys/fs/cgroup inside the root (rootfd) the way the host has it — cgroup2
+ * on v2; a tmpfs with one mount per v1 hierarchy on v1; the same plus
+ * cgroup2 at unified/ on hybrid — read-only unless the mount is rw, each
+ * showing the container's own cgroup as its root. */
+int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err);
