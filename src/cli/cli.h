@@ -21,12 +21,35 @@ void cli_human_age(long long seconds, char *buf, size_t len);
 void cli_human_size(long long bytes, char *buf, size_t len);
 
 int cmd_run(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_container.c */
+int cmd_create(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_start(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_stop(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_kill(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_restart(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_wait(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_rm(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_rename(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_inspect(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_container(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_ps.c */
+int cmd_ps(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_logs.c */
+int cmd_logs(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_attach(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_exec.c */
+int cmd_exec(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_stats.c */
+int cmd_top(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_stats(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_pause(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_unpause(const struct engine_ctx *ctx, int argc, char **argv);
 
 /* `hull run` arguments; the vectors own what -e, --env-file, --cap-add and
  * --cap-drop collected, and o points into them and into argv. */
 struct run_args {
         struct run_opts o;
-        char **env, **env_files, **cap_add, **cap_drop;
+        char **env, **env_files, **cap_add, **cap_drop, **log_opts, **labels;
 };
 /* Returns -1 when the command should run, or the exit status to end with
  * (0 after --help, 125 after a usage error, which it has printed). */

@@ -40,6 +40,16 @@ static const char run_help[] =
         "      --pids-limit int           Tune container pids limit (set -1 for unlimited)\n"
         "      --privileged               Give extended privileges to this container\n"
         "      --read-only                Mount the container's root filesystem as read only\n"
+        "      --restart string           Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)\n"
+        "      --label list               Set meta data on a container\n"
+        "      --log-opt list             Log driver options (max-size, max-file)\n"
+        "      --health-cmd string        Command to run to check health\n"
+        "      --health-interval duration Time between running the check\n"
+        "      --health-retries int       Consecutive failures needed to report unhealthy\n"
+        "      --health-start-period duration Start period for the container to initialize\n"
+        "      --health-timeout duration  Maximum time to allow one check to run\n"
+        "      --no-healthcheck           Disable any container-specified HEALTHCHECK\n"
+        "      --stop-signal string       Signal to stop the container\n"
         "      --rm                       Automatically remove the container when it exits\n"
         "      --security-opt list        Security Options (no-new-privileges, seccomp=unconfined|FILE)\n"
         "  -t, --tty                      Allocate a pseudo-TTY\n"
@@ -51,7 +61,9 @@ static const char run_help[] =
 enum {
         OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_INIT, OPT_PRIVILEGED, OPT_CAP_ADD,
         OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_READ_ONLY, OPT_NETWORK, OPT_DRY_RUN, OPT_HELP,
-        OPT_CGROUP_PARENT, OPT_CGROUPS, OPT_OOM_KILL_DISABLE,
+        OPT_CGROUP_PARENT, OPT_CGROUPS, OPT_OOM_KILL_DISABLE, OPT_RESTART, OPT_LOG_OPT, OPT_LOG_DRIVER,
+        OPT_LABEL, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
+        OPT_HEALTH_START_PERIOD, OPT_NO_HEALTHCHECK, OPT_STOP_SIGNAL,
         OPT_LIMIT = 1000,       /* + index into limit_flags */
 };
 
@@ -84,6 +96,17 @@ static const struct option run_opts_long[] = {
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "help", no_argument, NULL, OPT_HELP },
         { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+        { "restart", required_argument, NULL, OPT_RESTART },
+        { "log-opt", required_argument, NULL, OPT_LOG_OPT },
+        { "log-driver", required_argument, NULL, OPT_LOG_DRIVER },
+        { "label", required_argument, NULL, OPT_LABEL },
+        { "health-cmd", required_argument, NULL, OPT_HEALTH_CMD },
+        { "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
+        { "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
+        { "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
+        { "health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD },
+        { "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
+        { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
         { "cgroups", required_argument, NULL, OPT_CGROUPS },
         { "oom-kill-disable", no_argument, NULL, OPT_OOM_KILL_DISABLE },
         { "memory", required_argument, NULL, OPT_LIMIT + 0 },
@@ -109,6 +132,8 @@ void run_args_free(struct run_args *a)
         strv_free(a->env_files);
         strv_free(a->cap_add);
         strv_free(a->cap_drop);
+        strv_free(a->log_opts);
+        strv_free(a->labels);
 }
 
 static int security_opt(struct run_opts *o, const char *v)
@@ -167,6 +192,35 @@ static int parse_one(struct run_args *a, int c, char **argv)
                 fputs(run_help, stdout);
                 return 0;
         case OPT_CGROUP_PARENT: o->cgroup_parent = optarg; break;
+        case OPT_RESTART: o->restart = optarg; break;
+        case OPT_LOG_OPT:
+                if (!strchr(optarg, '='))
+                        return cli_usage_error("run", "invalid --log-opt \"%s\": expected KEY=VALUE", optarg);
+                strv_push(&a->log_opts, optarg);
+                break;
+        case OPT_LOG_DRIVER:
+                if (strcmp(optarg, "json-file"))
+                        return cli_usage_error("run", "log driver \"%s\" is not supported: hull writes json-file logs", optarg);
+                break;
+        case OPT_LABEL: strv_push(&a->labels, optarg); break;
+        case OPT_HEALTH_CMD: o->health_cmd = optarg; break;
+        case OPT_HEALTH_INTERVAL: o->health_interval = optarg; break;
+        case OPT_HEALTH_TIMEOUT: o->health_timeout = optarg; break;
+        case OPT_HEALTH_START_PERIOD: o->health_start_period = optarg; break;
+        case OPT_NO_HEALTHCHECK: o->no_healthcheck = 1; break;
+        case OPT_STOP_SIGNAL:
+                if (signal_from_name(optarg) < 0)
+                        return cli_usage_error("run", "invalid --stop-signal \"%s\"", optarg);
+                o->stop_signal = optarg;
+                break;
+        case OPT_HEALTH_RETRIES: {
+                char *end;
+                long v = strtol(optarg, &end, 10);
+                if (!*optarg || *end || v < 0 || v > 1000000)
+                        return cli_usage_error("run", "invalid --health-retries \"%s\"", optarg);
+                o->health_retries = (int)v;
+                break;
+        }
         case OPT_OOM_KILL_DISABLE: o->limits.oom_kill_disable = 1; break;
         case OPT_CGROUPS:
                 if (strcmp(optarg, "enabled") && strcmp(optarg, "disabled"))
@@ -206,6 +260,8 @@ int run_args_parse(struct run_args *a, int argc, char **argv)
         a->o.env_files = a->env_files;
         a->o.cap_add = a->cap_add;
         a->o.cap_drop = a->cap_drop;
+        a->o.log_opts = a->log_opts;
+        a->o.labels = a->labels;
         return -1;
 }
 
@@ -218,6 +274,9 @@ int cmd_run(const struct engine_ctx *ctx, int argc, char **argv)
                 struct run_result res = { 0 };
                 if (engine_run(ctx, &a.o, &res, &err) < 0) {
                         status = cli_fail(&err);
+                } else if (a.o.detach) {
+                        printf("%s\n", res.id);
+                        status = 0;
                 } else {
                         status = res.status;
                         if (res.oom_killed)

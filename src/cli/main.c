@@ -9,6 +9,24 @@
 
 static const struct cli_cmd commands[] = {
         { "run", "Create and run a new container from an image", cmd_run },
+        { "create", "Create a new container", cmd_create },
+        { "start", "Start one or more stopped containers", cmd_start },
+        { "ps", "List containers", cmd_ps },
+        { "logs", "Fetch the logs of a container", cmd_logs },
+        { "attach", "Attach local standard input, output, and error streams to a running container", cmd_attach },
+        { "exec", "Execute a command in a running container", cmd_exec },
+        { "stop", "Stop one or more running containers", cmd_stop },
+        { "kill", "Kill one or more running containers", cmd_kill },
+        { "restart", "Restart one or more containers", cmd_restart },
+        { "wait", "Block until one or more containers stop, then print their exit codes", cmd_wait },
+        { "rm", "Remove one or more containers", cmd_rm },
+        { "rename", "Rename a container", cmd_rename },
+        { "pause", "Pause all processes within one or more containers", cmd_pause },
+        { "unpause", "Unpause all processes within one or more containers", cmd_unpause },
+        { "top", "Display the running processes of a container", cmd_top },
+        { "stats", "Display a live stream of container(s) resource usage statistics", cmd_stats },
+        { "inspect", "Return low-level information on containers", cmd_inspect },
+        { "container", "Manage containers (ls, prune, and the commands above)", cmd_container },
         { "images", "List images", cmd_images },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
@@ -58,6 +76,14 @@ int main(int argc, char **argv)
         }
         if (ctx.root[0] != '/')
                 return cli_usage_error(NULL, "--root must be an absolute path, not \"%s\"", ctx.root);
+        /* Runtime state (attach sockets) goes with the root: /run/hull for
+         * the default one, <root>/run for any other, so that two roots
+         * never share it. */
+        char run_dir[4096];
+        if (strcmp(ctx.root, HULL_DEFAULT_ROOT)) {
+                snprintf(run_dir, sizeof run_dir, "%s/run", ctx.root);
+                ctx.run_dir = run_dir;
+        }
         if (optind >= argc) {
                 usage(stderr);
                 return HERR_ENGINE;

@@ -138,10 +138,14 @@ fail:;
 
 int container_remove(const struct engine_ctx *ctx, struct container *c, struct herr *err)
 {
+        container_unlock(c);
         if (c->dirfd >= 0) {
                 close(c->dirfd);
                 c->dirfd = -1;
         }
+        _cleanup_free_ char *run = container_run_dir(ctx, c);
+        struct herr ignored;
+        rm_rf(run, &ignored);
         if (c->dir && rm_rf(c->dir, err) < 0)
                 return herr_wrap(err, "removing container %.12s", c->id);
         _cleanup_free_ char *link = xasprintf("%s/names/%s", ctx->root, c->name);
@@ -152,11 +156,16 @@ int container_remove(const struct engine_ctx *ctx, struct container *c, struct h
 
 void container_close(struct container *c)
 {
+        container_unlock(c);
         if (c->dirfd >= 0)
                 close(c->dirfd);
         c->dirfd = -1;
         free(c->dir);
         c->dir = NULL;
+        json_decref(c->meta);
+        json_decref(c->summary);
+        json_decref(c->state.health);
+        c->meta = c->summary = c->state.health = NULL;
 }
 
 int container_count(const struct engine_ctx *ctx)

@@ -29,15 +29,41 @@ struct run_opts {
         struct limits limits;           /* resource flags; owned */
         const char *cgroup_parent;      /* NULL: "/hull" */
         int no_cgroup;                  /* --cgroups=disabled */
+        int create_only;                /* hull create */
+        const char *restart;            /* --restart */
+        char **log_opts;                /* --log-opt KEY=VALUE */
+        char **labels;                  /* --label KEY[=VALUE] */
+        const char *health_cmd, *health_interval, *health_timeout, *health_start_period;
+        int health_retries;             /* 0: not given */
+        int no_healthcheck;
+        const char *stop_signal;        /* --stop-signal */
 };
 
 struct run_result {
         int status;                     /* exit code, or 128+N for signal N */
         int oom_killed;                 /* the OOM killer killed a process of it */
+        char id[65];                    /* the container, for -d and create */
 };
 
 /* Runs the container in the foreground. */
 int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct run_result *ret, struct herr *err);
+
+/* The lifecycle commands; ref is a full id, a unique id prefix or a name. */
+int engine_start(const struct engine_ctx *ctx, const char *ref, int attach, int interactive, int *ret_status,
+                 struct herr *err);
+/* timeout < 0: the container's StopTimeout, else 10 s. */
+int engine_stop(const struct engine_ctx *ctx, const char *ref, int timeout, struct herr *err);
+int engine_kill(const struct engine_ctx *ctx, const char *ref, int sig, struct herr *err);
+int engine_restart(const struct engine_ctx *ctx, const char *ref, int timeout, struct herr *err);
+int engine_wait(const struct engine_ctx *ctx, const char *ref, int *ret_code, struct herr *err);
+int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct herr *err);
+int engine_rename(const struct engine_ctx *ctx, const char *ref, const char *name, struct herr *err);
+/* Docker's inspect object for one container. */
+int engine_inspect(const struct engine_ctx *ctx, const char *ref, json_t **ret, struct herr *err);
+/* Remove every stopped container; the removed ids are appended to *ret. */
+int engine_prune(const struct engine_ctx *ctx, char ***ret, struct herr *err);
+/* "SIGTERM", "TERM", "15" -> 15, or -1. */
+int signal_from_name(const char *s);
 
 struct engine_info {
         char storage_driver[32];

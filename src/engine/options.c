@@ -155,3 +155,85 @@ int caps_compute(char *const *add, char *const *drop, int privileged, char ***re
         *ret = TAKE_PTR(caps);
         return 0;
 }
+
+int parse_duration_ns(const char *s, int64_t *ret)
+{
+        static const struct {
+                const char *unit;
+                int64_t ns;
+        } units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000LL },
+                      { "m", 60000000000LL }, { "h", 3600000000000LL } };
+        int64_t total = 0;
+        if (!*s)
+                return -1;
+        while (*s) {
+                char *end;
+                errno = 0;
+                double v = strtod(s, &end);
+                if (errno || end == s || v < 0)
+                        return -1;
+                size_t best = 0, best_len = 0;
+                for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+                        size_t l = strlen(units[i].unit);
+                        if (!strncmp(end, units[i].unit, l) && l > best_len) {
+                                best = i;
+                                best_len = l;
+                        }
+                }
+                if (!best_len)
+                        return -1;
+                total += (int64_t)(v * (double)units[best].ns);
+                s = end + best_len;
+        }
+        *ret = total;
+        return 0;
+}
+
+static int hc_duration(json_t *hc, const char *key, const char *flag, const char *v, struct herr *err)
+{
+        int64_t ns;
+        if (!v)
+                return 0;
+        if (parse_duration_ns(v, &ns) < 0)
+                return herr_set(err, 0, "invalid argument \"%s\" for \"--%s\" flag: not a duration such as 30s or 1m", v, flag);
+        if (ns != 0 && ns < 1000000)
+                return herr_set(err, 0, "--%s must be at least 1ms", flag);
+        json_object_set_new(hc, key, json_integer(ns));
+        return 0;
+}
+
+int healthcheck_config(const struct run_opts *o, json_t *image_hc, json_t **ret, struct herr *err)
+{
+        *ret = NULL;
+        if (o->no_healthcheck) {
+                if (o->health_cmd)
+                        return herr_set(err, 0, "--no-healthcheck conflicts with --health-* options");
+                *ret = json_pack("{s:[s]}", "Test", "NONE");
+                return 0;
+        }
+        int flags = o->health_cmd || o->health_interval || o->health_timeout || o->health_start_period ||
+                    o->health_retries;
+        if (!flags && !json_is_object(image_hc))
+                return 0;
+        json_t *hc = json_is_object(image_hc) ? json_deep_copy(image_hc) : json_object();
+        if (o->health_cmd)
+                json_object_set_new(hc, "Test", json_pack("[s, s]", "CMD-SHELL", o->health_cmd));
+        if (hc_duration(hc, "Interval", "health-interval", o->health_interval, err) < 0 ||
+            hc_duration(hc, "Timeout", "health-timeout", o->health_timeout, err) < 0 ||
+            hc_duration(hc, "StartPeriod", "health-start-period", o->health_start_period, err) < 0) {
+                json_decref(hc);
+                return -1;
+        }
+        if (o->health_retries < 0) {
+                json_decref(hc);
+                return herr_set(err, 0, "--health-retries cannot be negative");
+        }
+        if (o->health_retries)
+                json_object_set_new(hc, "Retries", json_integer(o->health_retries));
+        if (!json_object_get(hc, "Test")) {
+                json_decref(hc);
+                return herr_set(err, 0, "--health-* options need --health-cmd or an image with a healthcheck");
+        }
+        *ret = hc;
+        return 0;
+}

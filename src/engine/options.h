@@ -1,7 +1,10 @@
 /* Turning Docker-style options into concrete values: environment,
  * capabilities, env files.  Pure logic, unit-tested. */
 #pragma once
+#include <stdint.h>
+#include <jansson.h>
 #include "base/err.h"
+#include "engine/engine.h"
 
 /* Parse an --env-file: KEY=VALUE lines, '#' comments, blank lines skipped;
  * a bare KEY takes the host's value when set (as Docker does). */
@@ -15,3 +18,11 @@ const char *env_get(char *const *env, const char *key);
  * any case).  privileged gives every capability. */
 int caps_compute(char *const *add, char *const *drop, int privileged, char ***ret, struct herr *err);
 extern const char *const docker_default_caps[];
+
+/* Go's duration syntax as Docker's flags take it: "30s", "1m30s", "500ms",
+ * "2h" -> nanoseconds. */
+int parse_duration_ns(const char *s, int64_t *ret);
+/* Config.Healthcheck from the image's HEALTHCHECK and the --health-* /
+ * --no-healthcheck flags (a flag overrides that field only); NULL in *ret
+ * when there is none. */
+int healthcheck_config(const struct run_opts *o, json_t *image_hc, json_t **ret, struct herr *err);

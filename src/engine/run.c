@@ -19,6 +19,8 @@
 #include "engine/container.h"
 #include "engine/files.h"
 #include "engine/host_devices.h"
+#include "engine/monitor.h"
+#include "engine/monitor_io.h"
 #include "engine/options.h"
 #include "engine/seccomp_profile.h"
 #include "engine/spec_gen.h"
@@ -227,8 +229,6 @@ static int check_opts(const struct run_opts *o, struct herr *err)
                 return herr_set(err, 0, "resource limits and --cgroup-parent need a cgroup: drop --cgroups=disabled");
         if (o->cgroup_parent && (strstr(o->cgroup_parent, "..") || !o->cgroup_parent[strspn(o->cgroup_parent, "/")]))
                 return herr_set(err, 0, "invalid --cgroup-parent \"%s\"", o->cgroup_parent);
-        if (o->detach)
-                return herr_set(err, 0, "detached containers (-d) are not supported yet");
         if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
                 return herr_set(err, 0, "network \"%s\": only none and host are available yet", o->network);
         if (o->workdir && o->workdir[0] != '/')
@@ -271,6 +271,105 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
         return spec_generate(&in);
 }
 
+/* What Docker keeps of a container (inspect's Config and HostConfig);
+ * ps and inspect read it back. */
+static json_t *meta_config(const struct run_opts *o, const struct image *img, const struct plan *p,
+                           json_t *health)
+{
+        json_t *icfg = json_object_get(img->config, "config");
+        json_t *labels = json_object();
+        json_t *il = json_object_get(icfg, "Labels");
+        if (json_is_object(il))
+                json_object_update(labels, il);
+        for (size_t i = 0; o->labels && o->labels[i]; i++) {
+                const char *eq = strchr(o->labels[i], '=');
+                _cleanup_free_ char *k = eq ? strndup(o->labels[i], (size_t)(eq - o->labels[i])) : xstrdup(o->labels[i]);
+                json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+        }
+        json_t *c = json_pack("{s:s, s:s, s:o, s:O, s:O, s:s, s:s, s:o, s:b, s:b, s:b}",
+                              "Hostname", p->hostname, "User", o->user ? o->user : json_str(icfg, "User") ?: "",
+                              "Env", json_from_strv(p->env), "Cmd",
+                              o->cmd && o->cmd[0] ? json_from_strv(o->cmd) : json_object_get(icfg, "Cmd") ?: json_null(),
+                              "Entrypoint", json_object_get(icfg, "Entrypoint") ?: json_null(), "Image", o->image,
+                              "WorkingDir", o->workdir ? o->workdir : json_str(icfg, "WorkingDir") ?: "", "Labels",
+                              labels, "Tty", o->tty, "OpenStdin", o->interactive, "AttachStdin", o->interactive);
+        if (o->entrypoint)
+                json_object_set_new(c, "Entrypoint", *o->entrypoint ? json_pack("[s]", o->entrypoint) : json_null());
+        if (health)
+                json_object_set(c, "Healthcheck", health);
+        const char *stop = o->stop_signal ? o->stop_signal : json_str(icfg, "StopSignal");
+        if (stop)
+                json_object_set_new(c, "StopSignal", json_string(stop));
+        return c;
+}
+
+static json_t *meta_host_config(const struct run_opts *o, json_t *restart, json_t *log_config)
+{
+        const struct limits *l = &o->limits;
+        return json_pack("{s:b, s:b, s:b, s:s, s:O, s:{s:s, s:O}, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:s, s:I, s:s}",
+                         "AutoRemove", o->rm, "Privileged", o->privileged, "ReadonlyRootfs", o->read_only,
+                         "NetworkMode", o->network ? o->network : "none", "RestartPolicy", restart, "LogConfig",
+                         "Type", "json-file", "Config", log_config, "CapAdd", json_from_strv(o->cap_add), "CapDrop",
+                         json_from_strv(o->cap_drop), "Init", o->init, "Memory", (json_int_t)l->memory,
+                         "MemorySwap", (json_int_t)l->memory_swap, "CpuShares", (json_int_t)l->cpu_shares,
+                         "CpuQuota", (json_int_t)l->cpu_quota, "CpusetCpus", l->cpuset_cpus ? l->cpuset_cpus : "",
+                         "PidsLimit", (json_int_t)(l->pids_limit == -2 ? 0 : l->pids_limit), "CgroupParent",
+                         o->cgroup_parent ? o->cgroup_parent : "");
+}
+
+static int meta_build(const struct run_opts *o, const struct image *img, const struct plan *p,
+                      const struct container *c, json_t **ret, struct herr *err)
+{
+        _cleanup_json_ json_t *restart = NULL, *health = NULL, *logc = json_object();
+        if (restart_policy_parse(o->restart ? o->restart : "no", &restart, err) < 0)
+                return -1;
+        if (o->rm && strcmp(json_str(restart, "Name"), "no"))
+                return herr_set(err, 0, "conflicting options: --restart and --rm");
+        struct log_opts lo = { 0, 1 };
+        for (size_t i = 0; o->log_opts && o->log_opts[i]; i++) {
+                const char *eq = strchr(o->log_opts[i], '=');
+                if (log_opt_parse(&lo, o->log_opts[i], err) < 0)
+                        return -1;
+                _cleanup_free_ char *k = strndup(o->log_opts[i], (size_t)(eq - o->log_opts[i]));
+                json_object_set_new(logc, k, json_string(eq + 1));
+        }
+        if (healthcheck_config(o, json_object_get(json_object_get(img->config, "config"), "Healthcheck"), &health,
+                               err) < 0)
+                return -1;
+        /* Path and Args are the user's command, without hull-init. */
+        char **args = o->init ? p->args + 2 : p->args;
+        char now[40];
+        rfc3339_now(now);
+        *ret = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:[], s:{s:{}}}", "Id", c->id, "Created",
+                         now, "Path", args[0], "Args", json_from_strv(args + 1), "Image", img->id, "ImageName",
+                         o->image, "Name", c->name, "Config", meta_config(o, img, p, health), "HostConfig",
+                         meta_host_config(o, restart, logc), "Mounts", "NetworkSettings", "Networks");
+        return 0;
+}
+
+/* Everything but starting it: the container is left "created", or, on
+ * error, not at all. */
+static int create_container(const struct run_opts *o, const struct image *img, const struct plan *p,
+                            struct container *c, json_t *spec_json, struct herr *err)
+{
+        if (files_write(c->dirfd, p->hostname, o->network && !strcmp(o->network, "host"), err) < 0 ||
+            json_write_path(c->dirfd, "config.json", spec_json, 0, err) < 0 ||
+            meta_build(o, img, p, c, &c->meta, err) < 0 || container_meta_save(c, err) < 0)
+                return -1;
+        c->state.status = CTR_CREATED;
+        return container_state_save(c, err);
+}
+
+static int start_foreground(const struct engine_ctx *ctx, const struct run_opts *o, struct container *c,
+                            json_t *spec_json, struct run_result *res, struct herr *err)
+{
+        _cleanup_spec_ struct oci_spec *spec = NULL;
+        if (rt_spec_parse(spec_json, c->dir, &spec, err) < 0)
+                return -1;
+        _cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->root);
+        return supervise_foreground(spec, o, cache, c, res, err);
+}
+
 static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
                        const struct plan *p, struct container *c, struct run_result *res, struct herr *err)
 {
@@ -281,25 +380,24 @@ static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, c
                 res->status = 0;
                 return 0;
         }
-        if (files_write(c->dirfd, p->hostname, o->network && !strcmp(o->network, "host"), err) < 0 ||
-            json_write_path(c->dirfd, "config.json", spec_json, 0, err) < 0)
-                return -1;
-        _cleanup_spec_ struct oci_spec *spec = NULL;
-        if (rt_spec_parse(spec_json, c->dir, &spec, err) < 0)
-                return -1;
-        _cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->root);
-        return supervise_foreground(spec, o, cache, res, err);
+        if (create_container(o, img, p, c, spec_json, err) < 0)
+                return -2;      /* not created: remove whatever --rm says */
+        if (o->create_only)
+                return 0;
+        if (o->detach) {
+                struct monitor_opts mo = { 0 };
+                return monitor_start(ctx, c, &mo, err);
+        }
+        return start_foreground(ctx, o, c, spec_json, res, err);
 }
 
-static int run_container(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
-                         struct container *c, struct run_result *res, struct herr *err)
+static int should_remove(const struct run_opts *o, const struct container *c, int r)
 {
-        struct plan p = { 0 };
-        int r = make_plan(o, img, c->id, &p, err);
-        if (r >= 0)
-                r = run_planned(ctx, o, img, &p, c, res, err);
-        plan_free(&p);
-        return r;
+        if (o->dry_run || r == -2 || (r < 0 && !c->meta))
+                return 1;       /* never fully created */
+        if (o->detach || o->create_only)
+                return 0;       /* the monitor carries out --rm when it ends */
+        return o->rm;           /* foreground: it ended, or could not start */
 }
 
 int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct run_result *ret, struct herr *err)
@@ -314,8 +412,16 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
         if (container_new(ctx, o->name, &c, err) < 0)
                 return -1;
         memset(ret, 0, sizeof *ret);
-        int r = run_container(ctx, o, img, &c, ret, err);
-        if (o->rm || o->dry_run) {
+        snprintf(ret->id, sizeof ret->id, "%s", c.id);
+        struct plan p = { 0 };
+        int r = make_plan(o, img, c.id, &p, err);
+        if (r >= 0)
+                r = run_planned(ctx, o, img, &p, &c, ret, err);
+        plan_free(&p);
+        /* A container that could not be created leaves nothing; one that
+         * ran in the foreground goes with --rm; a detached one's monitor
+         * carries out --rm itself. */
+        if (should_remove(o, &c, r)) {
                 struct herr rm_err;
                 if (container_remove(ctx, &c, &rm_err) < 0 && r >= 0) {
                         *err = rm_err;
@@ -323,5 +429,5 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
                 }
         }
         container_close(&c);
-        return r;
+        return r < 0 ? -1 : 0;
 }

@@ -13,6 +13,7 @@
 
 #include "base/cleanup.h"
 #include "runtime/container.h"
+#include <stdio.h>
 
 /* Signals a user sends to hull go to the container instead. */
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
@@ -137,8 +138,34 @@ static int open_stdio(const struct run_opts *o, int stdio[3], struct herr *err)
         return 0;
 }
 
+static void record(struct container *c, const struct rt_container *rc, int status, int oom, const char *error)
+{
+        struct herr ignored;
+        if (container_lock(c, &ignored) < 0)
+                return;
+        container_state_load(c, &ignored);
+        struct ctr_state *s = &c->state;
+        if (rc) {
+                s->status = CTR_RUNNING;
+                s->pid = rc->pid;
+                s->pid_start = proc_start_time(rc->pid);
+                s->monitor_pid = getpid();
+                s->monitor_start = proc_start_time(getpid());
+                rfc3339_now(s->started_at);
+        } else {
+                s->status = CTR_EXITED;
+                s->pid = 0;
+                s->exit_code = status;
+                s->oom_killed = oom;
+                snprintf(s->error, sizeof s->error, "%s", error ? error : "");
+                rfc3339_now(s->finished_at);
+        }
+        container_state_save(c, &ignored);
+        container_unlock(c);
+}
+
 int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, const char *seccomp_cache,
-                         struct run_result *ret, struct herr *err)
+                         struct container *ctr, struct run_result *ret, struct herr *err)
 {
         sigset_t mask, old;
         sigemptyset(&mask);
@@ -159,21 +186,31 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
         r = rt_create(spec, &co, &c, err);
         if (co.stdio[0] != STDIN_FILENO)
                 close(co.stdio[0]);
-        if (r < 0)
+        if (r < 0) {
+                if (!o->rm)
+                        record(ctr, NULL, err->code ? err->code : HERR_ENGINE, 0, err->msg);
                 goto out;
+        }
         if (c.pty_master >= 0 && isatty(STDIN_FILENO)) {
                 copy_winsize(STDIN_FILENO, c.pty_master);
                 if (o->interactive)
                         term_raw(&term, STDIN_FILENO);
         }
         r = rt_start(&c, err);
-        if (r < 0)
+        if (r < 0) {
+                if (!o->rm)
+                        record(ctr, NULL, err->code ? err->code : HERR_ENGINE, 0, err->msg);
                 goto out;
+        }
+        if (!o->rm)
+                record(ctr, &c, 0, 0, NULL);
         relay(&c, o, sfd);
         r = rt_wait(&c, err);
         if (r >= 0) {
                 ret->status = r;
                 r = rt_cleanup(&c, &ret->oom_killed, err);
+                if (!o->rm)
+                        record(ctr, NULL, ret->status, ret->oom_killed, NULL);
         }
 out:
         term_restore(&term);

@@ -54,3 +54,29 @@ void rt_cgroup_free(struct rt_cgroup *cg);
  * cgroup2 at unified/ on hybrid — read-only unless the mount is rw, each
  * showing the container's own cgroup as its root. */
 int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err);
+
+/* ---- a running container's cgroup, from its path alone (cgroup_ops.c) ---- */
+#include <stdint.h>
+
+/* Freeze (1) or thaw (0) every process in it: cgroup.freeze in the v2 tree,
+ * or the v1 freezer where the host mounts one; returns once the kernel
+ * reports it done (an error, and the cgroup thawed, after 5 s). */
+int rt_cgroup_freeze(const char *path, int frozen, struct herr *err);
+/* 1 when it is frozen (or freezing), else 0. */
+int rt_cgroup_frozen(const char *path);
+/* The processes in it (host pids, sorted); free(*ret). */
+int rt_cgroup_pids(const char *path, pid_t **ret, size_t *ret_n, struct herr *err);
+
+struct rt_cgroup_stats {
+        uint64_t cpu_ns;                /* CPU time of all its processes, ever */
+        uint64_t mem_usage;             /* bytes, without inactive file cache (as docker stats) */
+        int64_t mem_limit;              /* bytes; -1 when unlimited */
+        uint64_t blk_read, blk_write;   /* bytes; 0 without blkio / io accounting */
+        uint64_t pids;                  /* tasks (threads) */
+};
+int rt_cgroup_stats(const char *path, struct rt_cgroup_stats *ret, struct herr *err);
+
+/* Parsers, exposed for tests: cgroup.procs text; blkio.throttle.
+ * io_service_bytes (v1) or io.stat (v2) text, summed over devices. */
+int rt_cgroup_parse_pids(const char *text, pid_t **ret, size_t *ret_n);
+void rt_cgroup_parse_blkio(const char *text, int v2, uint64_t *ret_read, uint64_t *ret_write);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "runtime/caps.h"
+#include "runtime/launch.h"
 #include "runtime/mounts.h"
 #include "runtime/process.h"
 #include "runtime/sync.h"
@@ -120,26 +120,6 @@ static int child_prepare(const struct oci_spec *s, const int stdio[3], int *sync
         return rt_process_limits(&s->process, err);
 }
 
-static int child_exec(const struct oci_spec *s, const struct rt_bpf *bpf, struct herr *err)
-{
-        const struct rt_process *p = &s->process;
-        if (rt_caps_bound(p, err) < 0)
-                return -1;
-        /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN,
-         * which the user switch is about to drop; so install it now. */
-        if (bpf->len && !p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
-                return -1;
-        if (rt_process_user(p, err) < 0 || rt_caps_apply(p, err) < 0)
-                return -1;
-        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return herr_set(err, errno, "setting no_new_privs");
-        if (rt_process_cwd(p, err) < 0)
-                return -1;
-        if (bpf->len && p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
-                return -1;
-        return rt_process_exec(p, err);
-}
-
 /* The parent moves us into the cgroup before we run any code of our own
  * that could matter; the cgroup namespace is made only then, so its root is
  * the container's cgroup in every hierarchy. */
@@ -166,7 +146,7 @@ static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *
                 _exit(HERR_ENGINE);
         if (sync_recv(sync_fd, &m, NULL, &err) < 0 || m.type != SYNC_START)
                 _exit(HERR_ENGINE);
-        child_exec(s, bpf, &err);
+        rt_launch(&s->process, bpf, &err);
 fail:
         sync_send(sync_fd, SYNC_ERROR, &err, -1);
         _exit(err.code ? err.code : HERR_ENGINE);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/strv.h"
+#include "base/json.h"
 #include "engine/options.h"
 
 static void env_replace_and_host(void **state)
@@ -103,12 +104,62 @@ static void caps_unknown(void **state)
         assert_true(caps_compute(NULL, bad, 0, &caps, &err) < 0);
 }
 
+static void durations(void **state)
+{
+        int64_t ns;
+        assert_int_equal(parse_duration_ns("30s", &ns), 0);
+        assert_int_equal(ns, 30000000000LL);
+        assert_int_equal(parse_duration_ns("1m30s", &ns), 0);
+        assert_int_equal(ns, 90000000000LL);
+        assert_int_equal(parse_duration_ns("500ms", &ns), 0);
+        assert_int_equal(ns, 500000000LL);
+        assert_int_equal(parse_duration_ns("1.5h", &ns), 0);
+        assert_int_equal(ns, 5400000000000LL);
+        static const char *const bad[] = { "", "30", "s", "1x", "-1s", "1m30" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                assert_int_equal(parse_duration_ns(bad[i], &ns), -1);
+}
+
+static void healthchecks(void **state)
+{
+        struct run_opts o = { 0 };
+        json_t *hc = NULL;
+        struct herr err;
+        assert_int_equal(healthcheck_config(&o, NULL, &hc, &err), 0);
+        assert_null(hc);
+        o.health_cmd = "true";
+        o.health_interval = "1s";
+        o.health_retries = 2;
+        assert_int_equal(healthcheck_config(&o, NULL, &hc, &err), 0);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(hc, "Test"), 0)), "CMD-SHELL");
+        assert_int_equal(json_integer_value(json_object_get(hc, "Interval")), 1000000000LL);
+        assert_int_equal(json_integer_value(json_object_get(hc, "Retries")), 2);
+        json_decref(hc);
+        /* A flag overrides one field of the image's healthcheck. */
+        json_t *img = json_pack("{s:[s,s], s:I}", "Test", "CMD", "check", "Timeout", (json_int_t)5);
+        struct run_opts o2 = { .health_timeout = "2s" };
+        assert_int_equal(healthcheck_config(&o2, img, &hc, &err), 0);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(hc, "Test"), 1)), "check");
+        assert_int_equal(json_integer_value(json_object_get(hc, "Timeout")), 2000000000LL);
+        json_decref(hc);
+        json_decref(img);
+        struct run_opts o3 = { .no_healthcheck = 1 };
+        assert_int_equal(healthcheck_config(&o3, NULL, &hc, &err), 0);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(hc, "Test"), 0)), "NONE");
+        json_decref(hc);
+        struct run_opts o4 = { .health_interval = "1s" };
+        assert_true(healthcheck_config(&o4, NULL, &hc, &err) < 0);
+        struct run_opts o5 = { .health_cmd = "x", .health_interval = "soon" };
+        assert_true(healthcheck_config(&o5, NULL, &hc, &err) < 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(env_replace_and_host), cmocka_unit_test(env_file),
                 cmocka_unit_test(caps_default),         cmocka_unit_test(caps_add_drop),
-                cmocka_unit_test(caps_unknown),
+                cmocka_unit_test(caps_unknown),         cmocka_unit_test(durations),
+                cmocka_unit_test(healthchecks),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

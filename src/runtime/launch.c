@@ -1,0 +1,26 @@
+#include "runtime/launch.h"
+
+#include <errno.h>
+#include <sys/prctl.h>
+
+#include "runtime/caps.h"
+#include "runtime/process.h"
+
+int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr *err)
+{
+        if (rt_caps_bound(p, err) < 0)
+                return -1;
+        /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN,
+         * which the user switch is about to drop; so install it now. */
+        if (bpf->len && !p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
+                return -1;
+        if (rt_process_user(p, err) < 0 || rt_caps_apply(p, err) < 0)
+                return -1;
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return herr_set(err, errno, "setting no_new_privs");
+        if (rt_process_cwd(p, err) < 0)
+                return -1;
+        if (bpf->len && p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
+                return -1;
+        return rt_process_exec(p, err);
+}

@@ -1,0 +1,11 @@
+/* The last steps of every container process, the first one (rt_create)
+ * and the ones hull exec adds alike, so that both get exactly the same
+ * confinement in the same order. */
+#pragma once
+#include "base/err.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+
+/* Bounding set, seccomp, user, capabilities, no_new_privs, working
+ * directory, execve.  Only returns on failure (126/127 for exec errors). */
+int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr *err);
