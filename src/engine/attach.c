@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -124,11 +123,37 @@ static int attach_connect(const char *attach_dir, struct herr *err)
         return TAKE_FD(s);
 }
 
-static void forward_signals(int sfd, int pidfd)
+/* The signal proxy's target.  A handler, not a signalfd: a client stuck
+ * writing to a stdout nobody reads must still pass signals on, and still
+ * die of them once the container is gone.  A handler has no other way to
+ * know its target, hence the one static. */
+static int proxy_pidfd = -1;
+
+static void proxy_handler(int sig)
 {
-        struct signalfd_siginfo si;
-        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo, NULL, 0);
+        int saved = errno;
+        if (syscall(SYS_pidfd_send_signal, proxy_pidfd, sig, NULL, 0) < 0) {
+                /* The container is gone: the signal is ours again. */
+                signal(sig, SIG_DFL);
+                raise(sig);
+        }
+        errno = saved;
+}
+
+static void proxy_install(int pidfd, struct sigaction old[])
+{
+        struct sigaction sa = { .sa_handler = proxy_handler, .sa_flags = SA_RESTART };
+        sigemptyset(&sa.sa_mask);
+        proxy_pidfd = pidfd;
+        for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
+                sigaction(proxied[i], pidfd >= 0 ? &sa : NULL, &old[i]);
+}
+
+static void proxy_remove(const struct sigaction old[])
+{
+        for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
+                sigaction(proxied[i], &old[i], NULL);
+        proxy_pidfd = -1;
 }
 
 static void stdin_read(struct relay *r)
@@ -170,18 +195,15 @@ static void stdin_send(struct relay *r)
 }
 
 /* One round; 1 when the stream ended. */
-static int relay_once(struct relay *r, int sfd, struct herr *err)
+static int relay_once(struct relay *r, struct herr *err)
 {
         int pending = r->in_len > r->in_off;
-        struct pollfd p[3] = {
+        struct pollfd p[2] = {
                 { .fd = r->sock, .events = POLLIN | (pending ? POLLOUT : 0) },
                 { .fd = r->stdin_open && !pending ? STDIN_FILENO : -1, .events = POLLIN },
-                { .fd = sfd, .events = POLLIN },
         };
-        if (poll(p, 3, -1) < 0)
+        if (poll(p, 2, -1) < 0)
                 return errno == EINTR ? 0 : herr_set(err, errno, "attaching: poll");
-        if (p[2].revents & POLLIN)
-                forward_signals(sfd, r->o->proxy_pidfd);
         if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
                 stdin_read(r);
         if (r->o->send_stdin)
@@ -204,21 +226,17 @@ int mio_attach_client_opts(const char *attach_dir, const struct attach_client_op
         _cleanup_close_ int sock = attach_connect(attach_dir, err);
         if (sock < 0)
                 return -1;
-        sigset_t mask, old;
-        sigemptyset(&mask);
-        for (size_t i = 0; i < ARRAY_SIZE(proxied) && o->proxy_pidfd >= 0; i++)
-                sigaddset(&mask, proxied[i]);
-        sigprocmask(SIG_BLOCK, &mask, &old);
-        _cleanup_close_ int sfd = o->proxy_pidfd >= 0 ? signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK) : -1;
+        struct sigaction old[ARRAY_SIZE(proxied)];
+        proxy_install(o->proxy_pidfd, old);
         struct relay r = { .o = o, .sock = sock, .stdin_open = o->send_stdin, .shut = !o->send_stdin };
         struct term t = { 0 };
         if (o->tty && o->send_stdin)
                 term_raw(&t);
         int ret;
-        while ((ret = relay_once(&r, sfd, err)) == 0)
+        while ((ret = relay_once(&r, err)) == 0)
                 ;
         term_restore(&t);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        proxy_remove(old);
         return ret < 0 ? -1 : 0;
 }
 

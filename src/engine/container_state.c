@@ -168,12 +168,11 @@ void container_state_refresh(struct container *c)
         struct ctr_state *s = &c->state;
         if (s->status != CTR_RUNNING && s->status != CTR_PAUSED && s->status != CTR_RESTARTING)
                 return;
-        /* The monitor records the exit itself; when it is gone too (killed,
-         * or the machine rebooted), the container cannot be running: its
-         * PID 1 dies with its monitor. */
-        if (alive(s->pid, s->pid_start) && alive(s->monitor_pid, s->monitor_start))
-                return;
-        if (s->status == CTR_RESTARTING && alive(s->monitor_pid, s->monitor_start))
+        /* While the monitor lives, state.json is the truth: it records the
+         * exit itself (PID 1 may be dead a moment before that).  When the
+         * monitor is gone (killed, or the machine rebooted), the container
+         * cannot be running: its PID 1 dies with its monitor. */
+        if (alive(s->monitor_pid, s->monitor_start))
                 return;
         s->status = CTR_EXITED;
         s->exit_code = s->exit_code ? s->exit_code : 255;

@@ -1,5 +1,6 @@
 #include "engine/monitor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -193,6 +194,7 @@ static int run_once(struct monitor *m, int sfd, int *ret_code)
                 return start_failed(m, &err);
         struct rt_create_opts co = { .seccomp_cache_dir = m->seccomp_cache };
         struct rt_container rc = RT_CONTAINER_INIT;
+        mio_set_stdin_once(io, json_bool(json_object_get(m->c->meta, "Config"), "StdinOnce", 0));
         mio_child_stdio(io, co.stdio);
         if (rt_create(m->spec, &co, &rc, &err) < 0) {
                 mio_free(io);
@@ -276,8 +278,23 @@ static int monitor_prepare(struct monitor *m, struct herr *err)
         return 0;
 }
 
+/* Every fd hull opens is close-on-exec; an fd without the flag came from
+ * whoever ran hull (a shell's pipe, bats' fd 3) and must not be held open
+ * for the life of the container. */
+static void close_inherited_fds(void)
+{
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (fd > 2 && fd != dirfd(d) && (fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0)
+                        close(fd);
+        }
+}
+
 static _Noreturn void monitor_main(struct monitor *m)
 {
+        close_inherited_fds();
         /* A detached monitor holds no terminal and no caller's fds. */
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int i = 0; i < 3 && null >= 0; i++)

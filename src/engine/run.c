@@ -286,13 +286,18 @@ static json_t *meta_config(const struct run_opts *o, const struct image *img, co
                 _cleanup_free_ char *k = eq ? strndup(o->labels[i], (size_t)(eq - o->labels[i])) : xstrdup(o->labels[i]);
                 json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
         }
-        json_t *c = json_pack("{s:s, s:s, s:o, s:O, s:O, s:s, s:s, s:o, s:b, s:b, s:b}",
+        json_t *cmd = o->cmd && o->cmd[0] ? json_from_strv(o->cmd)
+                                          : json_incref(json_object_get(icfg, "Cmd") ?: json_null());
+        /* Docker: an attached -i (run -i, create -i) closes the container's
+         * stdin when the attached client's input ends; run -d -i keeps it. */
+        int stdin_once = o->interactive && !o->detach;
+        json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:O, s:s, s:s, s:o, s:b, s:b, s:b, s:b}",
                               "Hostname", p->hostname, "User", o->user ? o->user : json_str(icfg, "User") ?: "",
-                              "Env", json_from_strv(p->env), "Cmd",
-                              o->cmd && o->cmd[0] ? json_from_strv(o->cmd) : json_object_get(icfg, "Cmd") ?: json_null(),
+                              "Env", json_from_strv(p->env), "Cmd", cmd,
                               "Entrypoint", json_object_get(icfg, "Entrypoint") ?: json_null(), "Image", o->image,
                               "WorkingDir", o->workdir ? o->workdir : json_str(icfg, "WorkingDir") ?: "", "Labels",
-                              labels, "Tty", o->tty, "OpenStdin", o->interactive, "AttachStdin", o->interactive);
+                              labels, "Tty", o->tty, "OpenStdin", o->interactive, "AttachStdin", o->interactive,
+                              "StdinOnce", stdin_once);
         if (o->entrypoint)
                 json_object_set_new(c, "Entrypoint", *o->entrypoint ? json_pack("[s]", o->entrypoint) : json_null());
         if (health)

@@ -446,6 +446,16 @@ static int set_paused(const struct engine_ctx *ctx, const char *ref, int pause, 
         return container_state_save(&c, err);
 }
 
+int container_thaw(const struct container *c, struct herr *err)
+{
+        struct ctr_cfg k;
+        if (ctr_cfg_load(c, &k, err) < 0)
+                return -1;
+        int r = k.cgroups_path ? rt_cgroup_freeze(k.cgroups_path, 0, err) : 0;
+        ctr_cfg_free(&k);
+        return r;
+}
+
 int engine_pause(const struct engine_ctx *ctx, const char *ref, struct herr *err)
 {
         return set_paused(ctx, ref, 1, err);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "base/err.h"
+#include "engine/container.h"
 #include "engine/engine.h"
 
 /* ---- top: `ps -ef`'s columns for the processes of the container ---- */
@@ -48,6 +49,11 @@ double stats_mem_percent(const struct stats_sample *s);
 
 int engine_pause(const struct engine_ctx *ctx, const char *ref, struct herr *err);
 int engine_unpause(const struct engine_ctx *ctx, const char *ref, struct herr *err);
+/* For stop, kill and rm -f after SIGKILL to a paused container: thaw its
+ * cgroup, since on a pure v1 host frozen tasks die only once thawed (v2
+ * and hybrid hosts freeze through cgroup.freeze, where they die at once).
+ * The state is left to whoever records the exit. */
+int container_thaw(const struct container *c, struct herr *err);
 
 /* ---- pure helpers, exposed for tests ---- */
 

@@ -152,10 +152,22 @@ static int freeze_v1(int dir, int frozen, struct herr *err)
         }
 }
 
+/* The v2 tree's cgroup.freeze wherever the container has a v2 directory
+ * (hybrid hosts too, though a v1 freezer is mounted there): a task frozen
+ * that way still dies of SIGKILL, so stop and rm -f work on a paused
+ * container; a task in v1's FROZEN state does not until it is thawed. */
+static int locate_freezer(const char *path, struct cg_loc *l, struct herr *err)
+{
+        /* With ctrl -1 only the v2 tree is looked at. */
+        if (locate(path, -1, l, err) < 0 || l->fd >= 0)
+                return l->fd >= 0 ? 0 : -1;
+        return locate(path, CG_FREEZER, l, err);
+}
+
 int rt_cgroup_freeze(const char *path, int frozen, struct herr *err)
 {
         _cleanup_loc_ struct cg_loc l;
-        if (locate(path, CG_FREEZER, &l, err) < 0)
+        if (locate_freezer(path, &l, err) < 0)
                 return -1;
         if (l.fd < 0)
                 return herr_set(err, errno ? errno : ENOENT, "cgroup %s: no freezer", path);
@@ -176,7 +188,7 @@ int rt_cgroup_frozen(const char *path)
         struct herr ignored;
         _cleanup_loc_ struct cg_loc l;
         char buf[256];
-        if (locate(path, CG_FREEZER, &l, &ignored) < 0 || l.fd < 0)
+        if (locate_freezer(path, &l, &ignored) < 0 || l.fd < 0)
                 return 0;
         if (l.v2)
                 return cg_read_key(l.fd, "cgroup.events", "frozen") == 1;

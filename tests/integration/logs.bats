@@ -130,10 +130,15 @@ log_dir() {
   "$HULL" --root "$HULL_TEST_ROOT" attach --no-stdin big2 >"$BATS_TEST_TMPDIR/stuck" 2>/dev/null 3>&- 7>&- &
   apid=$!
   run timeout 30 sh -c "'$HULL' --root '$HULL_TEST_ROOT' logs -f big2 | tail -n 1"
-  exec 7>&-
-  wait "$apid" || true
   [ "$status" -eq 0 ]
   [ "$output" = "end" ]
+  # Still stuck writing; with the container gone, --sig-proxy's SIGTERM
+  # is attach's own again.
+  kill -TERM "$apid"
+  st=0
+  wait "$apid" || st=$?
+  exec 7>&-
+  [ "$st" -eq 143 ]
 }
 
 @test "a tty container's log is its pty output, all stdout" {
