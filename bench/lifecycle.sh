@@ -23,41 +23,26 @@ WARMUP=${WARMUP:-3}
 NPS=${NPS:-1000}
 NMEM=${NMEM:-100}
 RESULTS=${RESULTS:-$REPO/bench/lifecycle-results.md}
+# "main": hull on the host as it is, then the podman part in a child;
+# "podman": that child (in a private mount namespace on hybrid hosts).
+MODE=${LC_MODE:-main}
 
 TMP=
 CHILD=          # the one long-running process we started, if any
+HROOT=          # hull's --root for the current phase
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "must run as root"
 [[ -x $HULL ]] || die "no hull executable at $HULL (build it, or set HULL=)"
-
-# Debian 12's crun (podman's runtime) refuses every container on a
-# hybrid-cgroup host; as in bench/run.sh the whole benchmark runs in a
-# private mount namespace without the cgroup2 mount, for both engines.
-if [[ -z ${HULL_BENCH_PRIVATE_NS:-} ]] && mountpoint -q /sys/fs/cgroup/unified &&
-	[[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then
-	export HULL_BENCH_PRIVATE_NS=1
-	# shellcheck disable=SC2016  # expanded by the inner bash
-	exec unshare -m --propagation private bash -c \
-		'umount /sys/fs/cgroup/unified && exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "$@"
-fi
-
-PODMAN=1
-if [[ -n ${NO_PODMAN:-} ]]; then
-	PODMAN=
-elif ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
-	log "installing podman and conmon from Debian"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y podman conmon >/dev/null || PODMAN=
-fi
 for tool in hyperfine jq busybox unshare chroot; do
 	command -v "$tool" >/dev/null || die "$tool is required"
 done
 
 # ---------------------------------------------------------------- clean-up
 
-hull_cmd() { "$HULL" --root "$TMP/hullroot" "$@"; }
+hull_cmd() { "$HULL" --root "$HROOT" "$@"; }
 podman_env() {
 	CONTAINERS_CONF=$TMP/podman/containers.conf \
 		CONTAINERS_STORAGE_CONF=$TMP/podman/storage.conf "$@"
@@ -69,44 +54,42 @@ kill_if() {     # pid comm
 	return 0
 }
 
-# Every monitor hull recorded in its state files (pid and start time), so
-# that clean-up kills exactly those processes and nothing else.
-hull_monitor_pids() {
+# Every monitor hull recorded in the state files under one root.
+hull_monitor_pids() {   # root
 	local f
-	for f in "$TMP"/hullroot/containers/*/state.json; do
+	for f in "$1"/containers/*/state.json; do
 		[[ -f $f ]] && jq -r 'select(.MonitorPid > 0) | .MonitorPid' "$f" 2>/dev/null
 	done
 	return 0
 }
 
-hull_remove_all() {
-	local ids
-	ids=$(hull_cmd ps -aq --no-trunc 2>/dev/null) || true
+hull_remove_all() {     # root
+	local root=$1 ids pid
+	ids=$("$HULL" --root "$root" ps -aq --no-trunc 2>/dev/null) || true
 	# One rm call for many ids keeps 1000 removals quick.
-	[[ -n $ids ]] && xargs -r -n 200 "$HULL" --root "$TMP/hullroot" rm -f <<<"$ids" >/dev/null 2>&1
-	local pid
-	for pid in $(hull_monitor_pids); do kill_if "$pid" hull-monitor; done
-	# hull keeps each container's attach socket under /run/hull/<id>.
-	for id in $ids; do [[ -d /run/hull/$id ]] && rm -rf --one-file-system "/run/hull/$id"; done
+	if [[ -n $ids ]] && ! xargs -r -n 200 "$HULL" --root "$root" rm -f <<<"$ids" >/dev/null 2>"$TMP/rm.err"; then
+		NOTES+=("hull rm -f failed for some containers: $(head -c 300 "$TMP/rm.err" | tr '\n' ' ')")
+	fi
+	for pid in $(hull_monitor_pids "$root"); do kill_if "$pid" hull-monitor; done
 	return 0
 }
 
 podman_remove_all() {
-	[[ -n $PODMAN && -f $TMP/podman/containers.conf ]] || return 0
+	[[ -f $TMP/podman/containers.conf ]] || return 0
 	podman_env podman rm -af -t 0 >/dev/null 2>&1 || true
 }
 
 cleanup() {
-	local rc=$? m
+	local rc=$? m r
 	set +e
 	trap - EXIT INT TERM
 	[[ -n $CHILD ]] && kill "$CHILD" 2>/dev/null && wait "$CHILD" 2>/dev/null
 	[[ -n $TMP && -d $TMP ]] || exit "$rc"
-	hull_remove_all
+	for r in "$TMP"/hullroot-*; do [[ -d $r ]] && hull_remove_all "$r"; done
 	if [[ -f $TMP/podman/containers.conf ]]; then
 		podman_remove_all
 		podman_env podman rmi -af >/dev/null 2>&1
-		while read -r m; do kill_if "$m" conmon; done < "$TMP/conmon.pids" 2>/dev/null
+		[[ -f $TMP/conmon.pids ]] && while read -r m; do kill_if "$m" conmon; done < "$TMP/conmon.pids"
 	fi
 	awk -v r="$TMP/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m"; done
@@ -128,7 +111,118 @@ run_child() {
 
 TMP=$(mktemp -d /tmp/hull-lifecycle.XXXXXX)
 
-# ------------------------------------------------------------- podman set-up
+# ------------------------------------------------------------ measurement
+
+NOTES=()
+declare -A MED MEAN SD
+
+# hyperfine one command into MED/MEAN/SD[name] (milliseconds).
+NJSON=0
+time_cmd() {
+	local name=$1 cmd=$2 json=$TMP/hyperfine-$((++NJSON)).json
+	log "timing: $name"
+	if ! run_child hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" \
+		--export-json "$json" --command-name "$name" "$cmd" >&2; then
+		# shellcheck disable=SC2086  # the command's words, as hyperfine split them
+		NOTES+=("$name: failed: $(eval $cmd 2>&1 >/dev/null | head -c 300 | tr '\n' ' ')")
+		return 1
+	fi
+	MED[$name]=$(jq -r '.results[0].median * 1000' "$json")
+	MEAN[$name]=$(jq -r '.results[0].mean * 1000' "$json")
+	SD[$name]=$(jq -r '.results[0].stddev * 1000' "$json")
+}
+
+now_ns() { date +%s%N; }
+
+# Sum of Pss and Rss (KiB) over the given pids, from smaps_rollup.
+mem_sum() {
+	local pid pss=0 rss=0 p r
+	for pid in "$@"; do
+		read -r p r < <(awk '/^Pss:/ {p = $2} /^Rss:/ {r = $2} END {print p + 0, r + 0}' \
+			"/proc/$pid/smaps_rollup" 2>/dev/null || echo "0 0")
+		pss=$((pss + p))
+		rss=$((rss + r))
+	done
+	echo "$pss $rss"
+}
+
+# The pids among these whose command is $1.
+alive_as() {    # comm pid...
+	local comm=$1 p
+	shift
+	for p in "$@"; do [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$comm" ]] && echo "$p"; done
+	return 0
+}
+
+# Start $NMEM detached containers with the given command; "n" on error.
+start_many() {  # what command...
+	local what=$1 i
+	shift
+	log "starting $NMEM detached $what containers"
+	for ((i = 0; i < NMEM; i++)); do
+		"$@" >/dev/null 2>"$TMP/run.err" || {
+			NOTES+=("$what run -d failed after $i containers: $(head -c 300 "$TMP/run.err")")
+			return 0
+		}
+	done
+	sleep 2         # let every monitor reach its idle loop
+}
+
+# ms each for $NPS creates with the given command.
+create_many() { # what command...
+	local what=$1 i t0 t1
+	shift
+	log "creating $NPS containers with $what create"
+	t0=$(now_ns)
+	for ((i = 0; i < NPS; i++)); do "$@" >/dev/null; done
+	t1=$(now_ns)
+	awk -v a="$t0" -v b="$t1" -v n="$NPS" 'BEGIN { printf "%.1f", (b - a) / 1e6 / n }'
+}
+
+# ----------------------------------------------------------------- hull
+
+# A new root gets the built-in busybox image on its first run: not what
+# is measured.
+hull_warm() {
+	hull_cmd run --rm --network none busybox true >/dev/null 2>&1 || true
+}
+
+hull_latency() {        # suffix for the row names
+	HROOT=$TMP/hullroot-latency$1
+	hull_warm
+	time_cmd "hull run --rm (foreground)$1" "$HULL --root $HROOT run --rm --network none busybox true" || true
+	time_cmd "hull run -d$1" "$HULL --root $HROOT run -d busybox sleep 1000" || true
+	hull_remove_all "$HROOT"
+}
+
+MEM_HULL=''
+hull_memory() {
+	HROOT=$TMP/hullroot-memory
+	hull_warm
+	start_many hull hull_cmd run -d busybox sleep 1000
+	local pids
+	mapfile -t pids < <(hull_monitor_pids "$HROOT")
+	mapfile -t pids < <(alive_as hull-monitor "${pids[@]}")
+	((${#pids[@]} == NMEM)) || NOTES+=("hull: ${#pids[@]} monitors alive for $NMEM containers")
+	MEM_HULL="${#pids[@]} $(mem_sum "${pids[@]}")"
+	hull_remove_all "$HROOT"
+}
+
+CREATE_HULL=''
+hull_ps() {
+	HROOT=$TMP/hullroot-ps
+	hull_warm
+	CREATE_HULL=$(create_many hull hull_cmd create busybox true)
+	local n
+	n=$(hull_cmd ps -a | wc -l)
+	[[ $n == $((NPS + 1)) ]] || NOTES+=("hull ps -a printed $n lines for $NPS containers")
+	time_cmd "hull ps -a" "$HULL --root $HROOT ps -a" || true
+	time_cmd "hull ps -a --format" "$HULL --root $HROOT ps -a --format '{{.ID}}\t{{.Names}}\t{{.Status}}'" || true
+	time_cmd "hull ps -a -f name=x" "$HULL --root $HROOT ps -a -f name=x" || true
+	hull_remove_all "$HROOT"
+}
+
+# --------------------------------------------------------------- podman
 
 # Podman on its own storage and config under $TMP, with the busybox tree
 # bench/run.sh uses; cgroupfs since there is no systemd here, and ulimits
@@ -161,129 +255,82 @@ podman_setup() {
 	podman_env podman import "$d/busybox.tar" localhost/busybox:latest >/dev/null 2>"$d/import.err" &&
 		podman_env podman run --rm --network none localhost/busybox true 2>>"$d/import.err"
 }
-PODMAN_CMD=     # podman with its environment, as hyperfine runs it
 
-# ------------------------------------------------------------ measurement
-
-RESULT_LINES=()
-NOTES=()
-declare -A MED MEAN SD
-
-# hyperfine one command into MED/MEAN/SD[name] (milliseconds).
-NJSON=0
-time_cmd() {
-	local name=$1 cmd=$2 json=$TMP/hyperfine-$((++NJSON)).json
-	log "timing: $name"
-	run_child hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" \
-		--export-json "$json" --command-name "$name" "$cmd" >&2 || return 1
-	MED[$name]=$(jq -r '.results[0].median * 1000' "$json")
-	MEAN[$name]=$(jq -r '.results[0].mean * 1000' "$json")
-	SD[$name]=$(jq -r '.results[0].stddev * 1000' "$json")
-}
-
-ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-now_ns() { date +%s%N; }
-
-# Sum of Pss and Rss (KiB) over the given pids, from smaps_rollup.
-mem_sum() {
-	local pid pss=0 rss=0 p r
-	for pid in "$@"; do
-		read -r p r < <(awk '/^Pss:/ {p = $2} /^Rss:/ {r = $2} END {print p + 0, r + 0}' \
-			"/proc/$pid/smaps_rollup" 2>/dev/null || echo "0 0")
-		pss=$((pss + p))
-		rss=$((rss + r))
-	done
-	echo "$pss $rss"
-}
-
-# ------------------------------------------------------------ (a) latency
-
-bench_latency() {
-	time_cmd "hull run --rm (foreground)" \
-		"$HULL --root $TMP/hullroot run --rm --network none busybox true" || NOTES+=("hull foreground run failed")
-	time_cmd "hull run -d" "$HULL --root $TMP/hullroot run -d busybox sleep 1000" ||
-		NOTES+=("hull run -d failed: $(hull_cmd run -d busybox sleep 1000 2>&1 | head -c 300)")
-	hull_remove_all
-	[[ -n $PODMAN ]] || return 0
-	time_cmd "podman run --rm (foreground)" "$PODMAN_CMD run --rm --network none localhost/busybox true" || true
-	time_cmd "podman run -d" "$PODMAN_CMD run -d --network none localhost/busybox sleep 1000" || true
+podman_all() {
+	if ! podman_setup; then
+		NOTES+=("podman: skipped, set-up failed: $(head -c 300 "$TMP/podman/import.err" | tr '\n' ' ')")
+		return 0
+	fi
+	local p="env CONTAINERS_CONF=$TMP/podman/containers.conf CONTAINERS_STORAGE_CONF=$TMP/podman/storage.conf podman"
+	time_cmd "podman run --rm (foreground)" "$p run --rm --network none localhost/busybox true" || true
+	time_cmd "podman run -d" "$p run -d --network none localhost/busybox sleep 1000" || true
 	podman_remove_all
-}
 
-# ------------------------------------------------------------- (b) ps -a
-
-CREATE_HULL=''
-CREATE_PODMAN=''
-create_many() {        # engine: "hull" or "podman"; sets CREATE_<ENGINE> to ms per create
-	local engine=$1 i t0 t1
-	log "creating $NPS containers with $engine create"
-	t0=$(now_ns)
-	for ((i = 0; i < NPS; i++)); do
-		if [[ $engine == hull ]]; then
-			hull_cmd create busybox true >/dev/null
-		else
-			podman_env podman create --network none localhost/busybox true >/dev/null
-		fi
-	done
-	t1=$(now_ns)
-	local per
-	per=$(awk -v a="$t0" -v b="$t1" -v n="$NPS" 'BEGIN { printf "%.1f", (b - a) / 1e6 / n }')
-	if [[ $engine == hull ]]; then CREATE_HULL=$per; else CREATE_PODMAN=$per; fi
-}
-
-bench_ps() {
-	create_many hull
-	local n
-	n=$(hull_cmd ps -a | wc -l)
-	[[ $n == $((NPS + 1)) ]] || NOTES+=("hull ps -a printed $n lines for $NPS containers")
-	time_cmd "hull ps -a" "$HULL --root $TMP/hullroot ps -a" || true
-	time_cmd "hull ps -a --format" "$HULL --root $TMP/hullroot ps -a --format '{{.ID}}\t{{.Names}}\t{{.Status}}'" || true
-	time_cmd "hull ps -a -f name=x" "$HULL --root $TMP/hullroot ps -a -f name=x" || true
-	hull_remove_all
-	[[ -n $PODMAN ]] || return 0
-	create_many podman
-	time_cmd "podman ps -a" "$PODMAN_CMD ps -a" || true
-	podman_remove_all
-}
-
-# ---------------------------------------------------------- (c) memory
-
-MEM_HULL=''
-MEM_PODMAN=''
-wait_settled() { sleep 2; }     # let every monitor reach its idle loop
-
-bench_memory() {
-	local i pids=()
-	log "starting $NMEM detached hull containers"
-	for ((i = 0; i < NMEM; i++)); do hull_cmd run -d busybox sleep 1000 >/dev/null; done
-	wait_settled
-	mapfile -t pids < <(hull_monitor_pids)
-	local alive=() p
-	for p in "${pids[@]}"; do [[ $(cat "/proc/$p/comm" 2>/dev/null) == hull-monitor ]] && alive+=("$p"); done
-	((${#alive[@]} == NMEM)) || NOTES+=("hull: ${#alive[@]} monitors alive for $NMEM containers")
-	MEM_HULL="${#alive[@]} $(mem_sum "${alive[@]}")"
-	hull_remove_all
-	[[ -n $PODMAN ]] || return 0
-	log "starting $NMEM detached podman containers"
-	for ((i = 0; i < NMEM; i++)); do
-		podman_env podman run -d --network none localhost/busybox sleep 1000 >/dev/null
-	done
-	wait_settled
-	local ids
+	start_many podman podman_env podman run -d --network none localhost/busybox sleep 1000
+	local ids pids
 	ids=$(podman_env podman ps -q --no-trunc)
 	# shellcheck disable=SC2086  # one word per id
 	[[ -n $ids ]] && podman_env podman inspect --format '{{.State.ConmonPid}}' $ids > "$TMP/conmon.pids"
-	mapfile -t pids < "$TMP/conmon.pids"
-	alive=()
-	for p in "${pids[@]}"; do [[ $(cat "/proc/$p/comm" 2>/dev/null) == conmon ]] && alive+=("$p"); done
-	((${#alive[@]} == NMEM)) || NOTES+=("podman: ${#alive[@]} conmon processes for $NMEM containers")
-	MEM_PODMAN="${#alive[@]} $(mem_sum "${alive[@]}")"
+	pids=()
+	[[ -f $TMP/conmon.pids ]] && mapfile -t pids < "$TMP/conmon.pids"
+	mapfile -t pids < <(alive_as conmon "${pids[@]}")
+	((${#pids[@]} == NMEM)) || NOTES+=("podman: ${#pids[@]} conmon processes for $NMEM containers")
+	MEM_PODMAN="${#pids[@]} $(mem_sum "${pids[@]}")"
 	podman_remove_all
+
+	CREATE_PODMAN=$(create_many podman podman_env podman create --network none localhost/busybox true)
+	time_cmd "podman ps -a" "$p ps -a" || true
+	podman_remove_all
+}
+
+# The podman half: in a private mount namespace without the cgroup2 mount
+# when this host has hybrid cgroups, which Debian's crun 1.8.1 refuses.
+# hull's run -d and foreground run are timed there too, like for like.
+if [[ $MODE == podman ]]; then
+	MEM_PODMAN='' CREATE_PODMAN=''
+	podman_all
+	[[ -n ${LC_NS:-} ]] && hull_latency " (podman's namespace)"
+	{
+		for k in "${!MED[@]}"; do
+			printf 'MED[%q]=%q; MEAN[%q]=%q; SD[%q]=%q\n' "$k" "${MED[$k]}" "$k" "${MEAN[$k]}" "$k" "${SD[$k]}"
+		done
+		printf 'MEM_PODMAN=%q\nCREATE_PODMAN=%q\n' "$MEM_PODMAN" "$CREATE_PODMAN"
+		for k in "${NOTES[@]}"; do printf 'NOTES+=(%q)\n' "$k"; done
+	} > "$LC_OUT"
+	exit 0
+fi
+
+podman_child() {
+	local out=$TMP/podman.vars
+	local pass=(LC_MODE=podman LC_OUT="$out" HULL="$HULL" RUNS="$RUNS" WARMUP="$WARMUP" NPS="$NPS" NMEM="$NMEM")
+	if [[ -n ${NO_PODMAN:-} ]]; then
+		NOTES+=("podman: not measured (NO_PODMAN)")
+		return 0
+	fi
+	if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+		log "installing podman and conmon from Debian"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y podman conmon >/dev/null ||
+			{ NOTES+=("podman: not installed, and apt-get install failed"); return 0; }
+	fi
+	if mountpoint -q /sys/fs/cgroup/unified && [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then
+		NOTES+=("This host has hybrid cgroups, which Debian's crun 1.8.1 (podman's runtime) refuses: podman ran in a private mount namespace with /sys/fs/cgroup/unified unmounted (hull's rows marked \"podman's namespace\" ran there too); every other hull row ran on the host as it is.")
+		# shellcheck disable=SC2016  # expanded by the inner bash
+		run_child env "${pass[@]}" LC_NS=1 unshare -m --propagation private bash -c \
+			'umount /sys/fs/cgroup/unified && exec bash "$0"' "${BASH_SOURCE[0]}" || true
+	else
+		run_child env "${pass[@]}" bash "${BASH_SOURCE[0]}" || true
+	fi
+	# shellcheck disable=SC1090  # written by the child above
+	[[ -f $out ]] && source "$out"
+	[[ -f $out ]] || NOTES+=("podman: the podman part failed")
 }
 
 # ---------------------------------------------------------------- results
 
+ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+RESULT_LINES=()
 row() {         # measurement hull podman ratio target
 	RESULT_LINES+=("| $1 | $2 | $3 | $4 | $5 |")
 }
@@ -294,48 +341,52 @@ timing() {      # name -> "median (mean ± sd)"
 	echo "$(ms "${MED[$n]}") ($(ms "${MEAN[$n]}") ± $(ms "${SD[$n]}"))"
 }
 
-mem_cells() {   # "count pss rss" -> "total PSS MiB; per container KiB (RSS)"
+mem_cells() {   # "count pss rss" -> "total PSS MiB (per container KiB; RSS)"
 	[[ -n $1 ]] || { echo "n/a"; return; }
 	awk -v s="$1" 'BEGIN { split(s, v, " "); if (v[1] == 0) { print "n/a"; exit }
 		printf "%.1f MiB PSS (%.0f KiB each; RSS %.0f KiB each)", v[2] / 1024, v[2] / v[1], v[3] / v[1] }'
 }
 
+latency_rows() {        # suffix
+	local s=$1 fg det pfg pdet
+	fg=${MED["hull run --rm (foreground)$s"]:-0} det=${MED["hull run -d$s"]:-0}
+	pfg=${MED["podman run --rm (foreground)"]:-0} pdet=${MED["podman run -d"]:-0}
+	row "\`run -d busybox sleep 1000\`$s, median ms (mean ± σ)" "$(timing "hull run -d$s")" \
+		"$(timing "podman run -d")" "podman/hull $(ratio "$pdet" "$det")" "-"
+	row "foreground \`run --rm --network none busybox true\`$s" "$(timing "hull run --rm (foreground)$s")" \
+		"$(timing "podman run --rm (foreground)")" "podman/hull $(ratio "$pfg" "$fg")" "-"
+	row "detached / foreground$s" "$(ratio "$det" "$fg")" "$(ratio "$pdet" "$pfg")" "-" "hull <= 2"
+}
+
 write_results() {
-	local fg=${MED["hull run --rm (foreground)"]:-0} det=${MED["hull run -d"]:-0}
-	local pdet=${MED["podman run -d"]:-0} hps=${MED["hull ps -a"]:-0} pps=${MED["podman ps -a"]:-0}
-	local hp=${MEM_HULL:-} pp=${MEM_PODMAN:-}
-	row "\`run -d busybox sleep 1000\`, median ms (mean ± σ)" "$(timing "hull run -d")" \
-		"$(timing "podman run -d")" "hull/podman $(ratio "$det" "$pdet")" "-"
-	row "foreground \`run --rm --network none busybox true\`" "$(timing "hull run --rm (foreground)")" \
-		"$(timing "podman run --rm (foreground)")" "-" "-"
-	row "detached / foreground" "$(ratio "$det" "$fg")" \
-		"$(ratio "$pdet" "${MED["podman run --rm (foreground)"]:-0}")" "-" "hull <= 2"
+	local hps=${MED["hull ps -a"]:-0} pps=${MED["podman ps -a"]:-0} hpss=0 ppss=0
+	latency_rows ""
+	[[ -n ${MED["hull run -d (podman's namespace)"]:-} ]] && latency_rows " (podman's namespace)"
 	row "\`create\`, ms each ($NPS in a row)" "${CREATE_HULL:-n/a}" "${CREATE_PODMAN:-n/a}" \
-		"$(ratio "${CREATE_PODMAN:-0}" "${CREATE_HULL:-0}")x faster" "-"
-	row "\`ps -a\` with $NPS containers, median ms" "$(timing "hull ps -a")" "$(timing "podman ps -a")" \
-		"$(ratio "$pps" "$hps")x faster" "hull < 50 ms, >= 10x"
+		"podman/hull $(ratio "${CREATE_PODMAN:-0}" "${CREATE_HULL:-0}")" "-"
+	row "\`ps -a\` with $NPS containers, median ms (mean ± σ)" "$(timing "hull ps -a")" \
+		"$(timing "podman ps -a")" "podman/hull $(ratio "$pps" "$hps")" "hull < 50 ms, >= 10x"
 	row "\`ps -a --format '{{.ID}}\\t{{.Names}}\\t{{.Status}}'\`" "$(timing "hull ps -a --format")" "-" "-" "-"
 	row "\`ps -a -f name=x\` (no match)" "$(timing "hull ps -a -f name=x")" "-" "-" "-"
-	local hpss=0 ppss=0
-	[[ -n $hp ]] && hpss=$(cut -d' ' -f2 <<<"$hp")
-	[[ -n $pp ]] && ppss=$(cut -d' ' -f2 <<<"$pp")
-	row "$NMEM idle detached containers: monitors (hull) / conmon (podman)" "$(mem_cells "$hp")" \
-		"$(mem_cells "$pp")" "podman/hull $(ratio "$ppss" "$hpss")" "-"
+	[[ -n $MEM_HULL ]] && hpss=$(cut -d' ' -f2 <<<"$MEM_HULL")
+	[[ -n ${MEM_PODMAN:-} ]] && ppss=$(cut -d' ' -f2 <<<"$MEM_PODMAN")
+	row "$NMEM idle detached containers: monitors (hull), conmon (podman)" "$(mem_cells "$MEM_HULL")" \
+		"$(mem_cells "${MEM_PODMAN:-}")" "podman/hull $(ratio "$ppss" "$hpss")" "-"
 	{
 		echo "# hull lifecycle benchmark"
 		echo
 		echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $(nproc) CPUs; hyperfine --warmup $WARMUP --runs $RUNS."
 		echo "Versions: hull $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-			"(plus uncommitted changes: $(git -C "$REPO" status --porcelain 2>/dev/null | wc -l) files);" \
+			"(uncommitted changes in $(git -C "$REPO" status --porcelain 2>/dev/null | wc -l) files);" \
 			"$(podman --version 2>/dev/null || echo 'no podman'); $(conmon --version 2>/dev/null | head -1 || true)."
 		echo
 		echo "| measurement | hull | podman | ratio | target |"
 		echo "|---|---|---|---|---|"
 		printf '%s\n' "${RESULT_LINES[@]}"
 		echo
-		echo "Commands (state under a temporary directory; podman with its own storage, cgroupfs):"
+		echo "Commands (all state under a temporary directory; podman with its own storage, cgroupfs):"
 		echo
-		echo "- hull: \`hull --root \$TMP/hullroot run -d busybox sleep 1000\`, \`run --rm --network none busybox true\`, \`create busybox true\`, \`ps -a\`"
+		echo "- hull: \`hull --root \$TMP/hullroot-PHASE run -d busybox sleep 1000\`, \`run --rm --network none busybox true\`, \`create busybox true\`, \`ps -a\`"
 		echo "- podman: \`podman run -d --network none localhost/busybox sleep 1000\`, \`run --rm --network none localhost/busybox true\`, \`create --network none localhost/busybox true\`, \`ps -a\`"
 		echo "- memory: the sum of \`Pss\` (and \`Rss\`) in \`/proc/PID/smaps_rollup\` over every \`hull-monitor\` (pids from each container's state.json) or every \`conmon\` (\`podman inspect --format '{{.State.ConmonPid}}'\`), 2 s after the last start."
 		if ((${#NOTES[@]})); then
@@ -351,16 +402,8 @@ write_results() {
 
 # -------------------------------------------------------------------- main
 
-if [[ -n $PODMAN ]] && ! podman_setup; then
-	NOTES+=("podman: skipped, set-up failed: $(head -c 300 "$TMP/podman/import.err" | tr '\n' ' ')")
-	PODMAN=
-fi
-PODMAN_CMD="env CONTAINERS_CONF=$TMP/podman/containers.conf CONTAINERS_STORAGE_CONF=$TMP/podman/storage.conf podman"
-[[ -n $PODMAN ]] || NOTES+=("podman: not measured")
-[[ -n ${HULL_BENCH_PRIVATE_NS:-} ]] &&
-	NOTES+=("This host has hybrid cgroups, which Debian's crun 1.8.1 (podman's runtime) refuses; the whole benchmark ran in a private mount namespace with /sys/fs/cgroup/unified unmounted, for both engines.")
-
-bench_latency
-bench_memory
-bench_ps
+hull_latency ""
+hull_memory
+hull_ps
+podman_child
 write_results

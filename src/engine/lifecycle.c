@@ -19,6 +19,7 @@
 #include "engine/container.h"
 #include "engine/monitor.h"
 #include "engine/monitor_io.h"
+#include "engine/stats.h"
 #include "runtime/cgroup.h"
 
 static void container_closep(struct container *c)
@@ -103,6 +104,19 @@ static int wait_stopped(struct container *c, long timeout_ms)
         }
 }
 
+/* SIGKILL, and for a paused (frozen) container a thaw right after: on a
+ * v1 freezer a frozen task does not die until it is thawed. */
+static int kill_init(const struct container *c, struct herr *err)
+{
+        if (signal_init(c, SIGKILL, err) < 0)
+                return -1;
+        if (c->state.status == CTR_PAUSED) {
+                struct herr ignored;
+                container_thaw(c, &ignored);
+        }
+        return 0;
+}
+
 static int mark_stopped_by_user(struct container *c, struct herr *err)
 {
         if (container_lock(c, err) < 0)
@@ -134,7 +148,7 @@ static int stop_open(struct container *c, int timeout, struct herr *err)
         if (c->state.status != CTR_PAUSED && signal_init(c, stop_signal(c), err) < 0)
                 return -1;
         if (c->state.status == CTR_PAUSED || wait_stopped(c, timeout * 1000L) < 0) {
-                if (signal_init(c, SIGKILL, err) < 0)
+                if (kill_init(c, err) < 0)
                         return -1;
                 if (wait_stopped(c, 30000) < 0)
                         return herr_set(err, 0, "container %.12s did not stop", c->id);
@@ -160,7 +174,7 @@ int engine_kill(const struct engine_ctx *ctx, const char *ref, int sig, struct h
                 return herr_set(err, 0, "cannot kill container %s: container %.12s is not running", ref, c.id);
         if ((sig == SIGKILL || sig == SIGTERM) && mark_stopped_by_user(&c, err) < 0)
                 return -1;
-        if (signal_init(&c, sig, err) < 0)
+        if ((sig == SIGKILL ? kill_init(&c, err) : signal_init(&c, sig, err)) < 0)
                 return -1;
         if (sig == SIGKILL)
                 wait_stopped(&c, 10000);
@@ -245,7 +259,7 @@ int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct h
                                         "cannot remove container %s: container is %s: stop the container before removing or force remove",
                                         ref, ctr_status_name(c.state.status));
                 mark_stopped_by_user(&c, err);
-                signal_init(&c, SIGKILL, err);
+                kill_init(&c, err);
                 wait_stopped(&c, 10000);
         }
         if (container_lock(&c, err) < 0)

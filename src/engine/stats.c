@@ -342,6 +342,7 @@ static int sample(const struct container *c, uint64_t host_mem, struct stats_sam
                 return -1;
         struct rt_cgroup_stats cs;
         struct herr ignored;
+        s->mem_limit = host_mem;
         if (k.cgroups_path && rt_cgroup_stats(k.cgroups_path, &cs, &ignored) == 0) {
                 s->cpu_ns = cs.cpu_ns;
                 s->mem_usage = cs.mem_usage;

@@ -1,6 +1,7 @@
 #include "engine/supervise.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,118 +13,8 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "engine/tty_relay.h"
 #include "runtime/container.h"
-#include <stdio.h>
-
-/* Signals a user sends to hull go to the container instead. */
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-struct term_state {
-        int fd;
-        int saved;
-        struct termios orig;
-};
-
-static void term_restore(struct term_state *t)
-{
-        if (t->saved)
-                tcsetattr(t->fd, TCSADRAIN, &t->orig);
-}
-
-static void term_raw(struct term_state *t, int fd)
-{
-        t->fd = fd;
-        t->saved = 0;
-        if (tcgetattr(fd, &t->orig) < 0)
-                return;
-        struct termios raw = t->orig;
-        /* Fully raw: the container's pty does its own output processing,
-         * and Ctrl-C must travel as a byte to the container's terminal. */
-        cfmakeraw(&raw);
-        if (tcsetattr(fd, TCSADRAIN, &raw) == 0)
-                t->saved = 1;
-}
-
-static void copy_winsize(int from, int to)
-{
-        struct winsize ws;
-        if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-                ioctl(to, TIOCSWINSZ, &ws);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
-                                continue;
-                        return -1;
-                }
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
-/* Moves what is readable from one fd to another; 0 at EOF. */
-static ssize_t pump(int from, int to)
-{
-        char buf[16384];
-        ssize_t n = read(from, buf, sizeof buf);
-        if (n > 0 && write_all(to, buf, (size_t)n) < 0)
-                return -1;
-        return n;
-}
-
-static void forward_signal(struct rt_container *c, int sig)
-{
-        if (sig == SIGWINCH) {
-                if (c->pty_master >= 0)
-                        copy_winsize(STDIN_FILENO, c->pty_master);
-                return;
-        }
-        syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
-}
-
-static int relay(struct rt_container *c, const struct run_opts *o, int sfd)
-{
-        int master = c->pty_master;
-        int stdin_open = o->interactive && master >= 0;
-        int master_open = master >= 0;
-        for (;;) {
-                struct pollfd p[4] = {
-                        { .fd = sfd, .events = POLLIN },
-                        { .fd = c->pidfd, .events = POLLIN },
-                        { .fd = master_open ? master : -1, .events = POLLIN },
-                        { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
-                };
-                if (poll(p, 4, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -1;
-                }
-                if (p[0].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                                forward_signal(c, (int)si.ssi_signo);
-                }
-                if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-                        if (pump(master, STDOUT_FILENO) <= 0)
-                                master_open = 0;
-                }
-                if (p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-                        if (pump(STDIN_FILENO, master) <= 0)
-                                stdin_open = 0;
-                }
-                if (p[1].revents & POLLIN) {
-                        /* Drain what the process wrote before it exited. */
-                        while (master_open && pump(master, STDOUT_FILENO) > 0)
-                                ;
-                        return 0;
-                }
-        }
-}
 
 static int open_stdio(const struct run_opts *o, int stdio[3], struct herr *err)
 {
@@ -167,20 +58,14 @@ static void record(struct container *c, const struct rt_container *rc, int statu
 int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, const char *seccomp_cache,
                          struct container *ctr, struct run_result *ret, struct herr *err)
 {
-        sigset_t mask, old;
-        sigemptyset(&mask);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-                sigaddset(&mask, forwarded[i]);
-        sigprocmask(SIG_BLOCK, &mask, &old);
-        _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        sigset_t old;
+        _cleanup_close_ int sfd = relay_signals(&old, err);
+        if (sfd < 0)
+                return -1;
         struct rt_create_opts co = { .seccomp_cache_dir = seccomp_cache };
         struct rt_container c = RT_CONTAINER_INIT;
         struct term_state term = { 0 };
         int r = -1;
-        if (sfd < 0) {
-                herr_set(err, errno, "signalfd");
-                goto out;
-        }
         if (open_stdio(o, co.stdio, err) < 0)
                 goto out;
         r = rt_create(spec, &co, &c, err);
@@ -192,7 +77,7 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
                 goto out;
         }
         if (c.pty_master >= 0 && isatty(STDIN_FILENO)) {
-                copy_winsize(STDIN_FILENO, c.pty_master);
+                tty_copy_winsize(STDIN_FILENO, c.pty_master);
                 if (o->interactive)
                         term_raw(&term, STDIN_FILENO);
         }
@@ -204,7 +89,7 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
         }
         if (!o->rm)
                 record(ctr, &c, 0, 0, NULL);
-        relay(&c, o, sfd);
+        relay_run(&c, o->interactive && c.pty_master >= 0, sfd);
         r = rt_wait(&c, err);
         if (r >= 0) {
                 ret->status = r;

@@ -58,9 +58,10 @@ int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err);
 /* ---- a running container's cgroup, from its path alone (cgroup_ops.c) ---- */
 #include <stdint.h>
 
-/* Freeze (1) or thaw (0) every process in it: cgroup.freeze in the v2 tree,
- * or the v1 freezer where the host mounts one; returns once the kernel
- * reports it done (an error, and the cgroup thawed, after 5 s). */
+/* Freeze (1) or thaw (0) every process in it: cgroup.freeze wherever it
+ * has a v2 directory (hybrid hosts too: frozen tasks stay killable there),
+ * else the v1 freezer; returns once the kernel reports it done (an error,
+ * and the cgroup thawed, after 5 s). */
 int rt_cgroup_freeze(const char *path, int frozen, struct herr *err);
 /* 1 when it is frozen (or freezing), else 0. */
 int rt_cgroup_frozen(const char *path);

@@ -24,11 +24,11 @@
  * The CVE-2019-5736 class: until execve, C2 is hull's binary in a pid
  * namespace the container can see, so /proc/C2/exe would lead to the
  * host's hull.  C1 makes itself non-dumpable before it joins anything; the
- * flag lives in the mm, so C2 inherits it through fork, and the user
- * switch keeps it (commit_creds applies suid_dumpable, 0).  For a
- * non-dumpable process the kernel refuses /proc/PID/exe, fd/, mem, root,
- * environ (ptrace_may_access) to anyone without CAP_SYS_PTRACE in the
- * initial user namespace, which a container only has when it is
+ * flag lives in the mm, so C2 inherits it through fork, and rt_launch
+ * sets it again after the user switch (which applies fs.suid_dumpable).
+ * For a non-dumpable process the kernel refuses /proc/PID/exe, fd/, mem,
+ * root, environ (ptrace_may_access) to anyone without CAP_SYS_PTRACE in
+ * the initial user namespace, which a container only has when it is
  * privileged, and then it owns the host anyway.  execve replaces the mm:
  * from then on exe is the container's own binary.  Besides, C2 holds no fd
  * of the host but its stdio and the sync socket, and setns(CLONE_NEWNS)
@@ -107,14 +107,16 @@ static int arrange_fds(const int stdio[3], int sync_fd, int pid1fd, struct herr 
         return 0;
 }
 
-static int join_prepare(const struct oci_spec *s, const struct rt_exec_opts *o, int sync_fd, struct herr *err)
+/* *sync_fd follows the socket to SYNC_FD, so errors always reach P. */
+static int join_prepare(const struct oci_spec *s, const struct rt_exec_opts *o, int *sync_fd, struct herr *err)
 {
         /* First of all, before anything of the container can see us. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return herr_set(err, errno, "prctl");
         reset_signals();
-        if (arrange_fds(o->stdio, sync_fd, o->pid1fd, err) < 0)
+        if (arrange_fds(o->stdio, *sync_fd, o->pid1fd, err) < 0)
                 return -1;
+        *sync_fd = SYNC_FD;
         struct sync_msg m;
         if (sync_recv(SYNC_FD, &m, NULL, err) < 0)
                 return -1;
@@ -163,7 +165,7 @@ static _Noreturn void join_child(const struct oci_spec *s, const struct rt_proce
 {
         struct herr err = { 0 };
         int pidfd = -1;
-        if (join_prepare(s, o, sync_fd, &err) < 0)
+        if (join_prepare(s, o, &sync_fd, &err) < 0)
                 goto fail;
         pid_t pid = clone_sibling(&pidfd);
         if (pid == 0)
@@ -178,7 +180,7 @@ static _Noreturn void join_child(const struct oci_spec *s, const struct rt_proce
         }
         _exit(sync_send(SYNC_FD, SYNC_READY, NULL, pidfd) < 0 ? HERR_ENGINE : 0);
 fail:
-        sync_send(SYNC_FD, SYNC_ERROR, &err, -1);
+        sync_send(sync_fd, SYNC_ERROR, &err, -1);
         _exit(HERR_ENGINE);
 }
 

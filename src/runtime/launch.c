@@ -14,7 +14,14 @@ int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr 
          * which the user switch is about to drop; so install it now. */
         if (bpf->len && !p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
                 return -1;
-        if (rt_process_user(p, err) < 0 || rt_caps_apply(p, err) < 0)
+        if (rt_process_user(p, err) < 0)
+                return -1;
+        /* Still hull's binary until execve: the user switch made us as
+         * dumpable as fs.suid_dumpable says, and on a host where that is
+         * 1 a process of the new user could open /proc/PID/exe.  Ignored
+         * when a seccomp profile forbids prctl (the default allows it). */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (rt_caps_apply(p, err) < 0)
                 return -1;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return herr_set(err, errno, "setting no_new_privs");

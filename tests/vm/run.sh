@@ -13,8 +13,8 @@
 #            no cgroup2 mount anywhere.
 #
 # BATS_FILEs are paths relative to the repository; the default is
-# tests/vm/smoke.bats followed by tests/integration/cgroups.bats when it
-# exists.  The smoke file always runs first.
+# tests/vm/smoke.bats followed by tests/integration/cgroups.bats and
+# exec.bats.  The smoke file always runs first.
 #
 # Environment:
 #   HULL_BUILD      hull build dir (default: <repo>/build)
@@ -60,8 +60,11 @@ done
 tests=(tests/vm/smoke.bats)
 if (($#)); then
   for f in "$@"; do [[ $f == tests/vm/smoke.bats ]] || tests+=("$f"); done
-elif [[ -f $repo/tests/integration/cgroups.bats ]]; then
-  tests+=(tests/integration/cgroups.bats)
+else
+  # The cgroup tests, and exec/pause, which join and freeze cgroups.
+  for f in tests/integration/cgroups.bats tests/integration/exec.bats; do
+    [[ -f $repo/$f ]] && tests+=("$f")
+  done
 fi
 for f in "${tests[@]}"; do
   [[ -f $repo/$f ]] || fail "no test file $f"
