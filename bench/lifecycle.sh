@@ -187,8 +187,8 @@ hull_warm() {
 	hull_cmd run --rm --network none busybox true >/dev/null 2>&1 || true
 }
 
-hull_latency() {        # suffix for the row names
-	HROOT=$TMP/hullroot-latency$1
+hull_latency() {        # suffix for the row names, root's name
+	HROOT=$TMP/hullroot-$2
 	hull_warm
 	time_cmd "hull run --rm (foreground)$1" "$HULL --root $HROOT run --rm --network none busybox true" || true
 	time_cmd "hull run -d$1" "$HULL --root $HROOT run -d busybox sleep 1000" || true
@@ -289,7 +289,7 @@ podman_all() {
 if [[ $MODE == podman ]]; then
 	MEM_PODMAN='' CREATE_PODMAN=''
 	podman_all
-	[[ -n ${LC_NS:-} ]] && hull_latency " (podman's namespace)"
+	[[ -n ${LC_NS:-} ]] && hull_latency " (podman's namespace)" latency-ns
 	{
 		for k in "${!MED[@]}"; do
 			printf 'MED[%q]=%q; MEAN[%q]=%q; SD[%q]=%q\n' "$k" "${MED[$k]}" "$k" "${MEAN[$k]}" "$k" "${SD[$k]}"
@@ -402,7 +402,7 @@ write_results() {
 
 # -------------------------------------------------------------------- main
 
-hull_latency ""
+hull_latency "" latency
 hull_memory
 hull_ps
 podman_child

@@ -48,6 +48,14 @@ static char *command_text(json_t *summary, int no_trunc)
         return xasprintf("\"%s\"", cmd);
 }
 
+/* Docker's CreatedAt: "2026-11-29 07:40:47 +0000 UTC". */
+static void created_at(time_t t, char *buf, size_t len)
+{
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(buf, len, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
 static time_t created_time(json_t *summary)
 {
         struct tm tm = { 0 };
@@ -60,8 +68,9 @@ static time_t created_time(json_t *summary)
 /* One row as the JSON object --format templates see. */
 static json_t *ps_row(const struct container *c, int no_trunc)
 {
-        char status[128], age[64];
+        char status[128], age[64], created[64];
         ctr_status_text(&c->state, status, sizeof status);
+        created_at(created_time(c->summary), created, sizeof created);
         cli_human_age((long long)(time(NULL) - created_time(c->summary)), age, sizeof age);
         _cleanup_free_ char *cmd = command_text(c->summary, no_trunc);
         _cleanup_free_ char *labels = xstrdup("");
@@ -75,8 +84,7 @@ static json_t *ps_row(const struct container *c, int no_trunc)
         char id[65];
         snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, c->id);
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "ID", id,
-                         "Image", json_str(c->summary, "Image") ?: "", "Command", cmd, "CreatedAt",
-                         json_str(c->summary, "Created") ?: "", "RunningFor", age, "Ports", "", "Status", status,
+                         "Image", json_str(c->summary, "Image") ?: "", "Command", cmd, "CreatedAt", created, "RunningFor", age, "Ports", "", "Status", status,
                          "State", ctr_status_name(c->state.status), "Size", "0B", "Names", c->name, "LabelsMap",
                          json_object_get(c->summary, "Labels") ?: json_object(), "Labels", labels, "Mounts", "",
                          "Networks", "");
@@ -88,36 +96,6 @@ static int visible(const struct container *c, const struct ps_opts *o)
                c->state.status == CTR_RESTARTING;
 }
 
-static void print_table(json_t *rows)
-{
-        static const char *const cols[] = { "ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names" };
-        static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" };
-        size_t w[7];
-        for (size_t k = 0; k < 7; k++)
-                w[k] = strlen(heads[k]);
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r)
-                for (size_t k = 0; k < 7; k++) {
-                        /* "…" is 3 bytes but one column. */
-                        size_t l = strlen(json_str(r, cols[k]));
-                        if (strstr(json_str(r, cols[k]), "…"))
-                                l -= 2;
-                        if (l > w[k])
-                                w[k] = l;
-                }
-        for (size_t k = 0; k < 6; k++)
-                printf("%-*s   ", (int)w[k], heads[k]);
-        printf("%s\n", heads[6]);
-        json_array_foreach(rows, i, r) {
-                for (size_t k = 0; k < 6; k++) {
-                        const char *s = json_str(r, cols[k]);
-                        printf("%-*s   ", (int)w[k] + (strstr(s, "…") ? 2 : 0), s);
-                }
-                printf("%s\n", json_str(r, cols[6]));
-        }
-}
-
 static int print_rows(json_t *rows, const struct ps_opts *o, struct herr *err)
 {
         size_t i;
@@ -127,12 +105,8 @@ static int print_rows(json_t *rows, const struct ps_opts *o, struct herr *err)
                         printf("%s\n", json_str(r, "ID"));
                 return 0;
         }
-        if (!o->format) {
-                print_table(rows);
-                return 0;
-        }
         struct format *f __attribute__((cleanup(format_freep))) = NULL;
-        if (format_compile(o->format, format_ps_fields, FORMAT_PS_TABLE, &f, err) < 0)
+        if (format_compile(o->format ? o->format : FORMAT_PS_TABLE, format_ps_fields, FORMAT_PS_TABLE, &f, err) < 0)
                 return -1;
         json_array_foreach(rows, i, r)
                 if (format_row(f, r, stdout, err) < 0)

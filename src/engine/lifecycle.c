@@ -262,6 +262,12 @@ int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct h
                 kill_init(&c, err);
                 wait_stopped(&c, 10000);
         }
+        /* The monitor may still be writing its last state and log lines:
+         * let it finish (bounded) so that nothing is written into the
+         * directory while it goes. */
+        for (int i = 0; i < 500 && c.state.monitor_pid > 0 &&
+                        proc_start_time(c.state.monitor_pid) == c.state.monitor_start; i++)
+                usleep(10000);
         if (container_lock(&c, err) < 0)
                 return -1;
         /* Whatever a killed monitor could not do: the cgroup (and any

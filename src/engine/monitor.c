@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -295,6 +296,9 @@ static void close_inherited_fds(void)
 static _Noreturn void monitor_main(struct monitor *m)
 {
         close_inherited_fds();
+        /* The command we were forked from left heap behind; a monitor
+         * lives long, so give back what it will never use. */
+        malloc_trim(0);
         /* A detached monitor holds no terminal and no caller's fds. */
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int i = 0; i < 3 && null >= 0; i++)
