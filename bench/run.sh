@@ -147,7 +147,9 @@ NJSON=0
 time_cmd() {
 	local name=$1 cmd=$2 json=$TMP/hyperfine-$((++NJSON)).json
 	log "timing: $name"
-	run_child hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" \
+	# --prepare sync: every engine writes some state; flushing it before
+	# each timed run keeps one engine's writeback out of the next one's time.
+	run_child hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" --prepare sync \
 		--export-json "$json" --command-name "$name" "$cmd" >&2 || return 1
 	TIMES=$(jq -r '.results[0] | "\(.median) \(.mean) \(.stddev)"' "$json")
 }

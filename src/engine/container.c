@@ -143,7 +143,7 @@ int container_remove(const struct engine_ctx *ctx, struct container *c, struct h
                 close(c->dirfd);
                 c->dirfd = -1;
         }
-        _cleanup_free_ char *run = container_run_dir(ctx, c);
+        _cleanup_free_ char *run = xasprintf("%s/%s", ctx->run_dir, c->id);
         struct herr ignored;
         rm_rf(run, &ignored);
         if (c->dir && rm_rf(c->dir, err) < 0)

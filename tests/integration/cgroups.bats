@@ -19,6 +19,7 @@ cg_dirs() {   # every directory of $CGP in every hierarchy
 }
 
 teardown() {
+  remove_containers
   local left
   left=$(for d in $(cg_dirs); do find "$d" -mindepth 1 -type d; done)
   for d in $(cg_dirs); do rmdir "$d" 2>/dev/null || true; done

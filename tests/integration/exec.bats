@@ -4,18 +4,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-teardown() {
-  if [ -d "$HULL_TEST_ROOT/containers" ]; then
-    for d in "$HULL_TEST_ROOT"/containers/*/; do
-      [ -d "$d" ] && "$HULL" --root "$HULL_TEST_ROOT" rm -f "$(basename "$d")" >/dev/null 2>&1
-    done
-  fi
-  local leaked
-  leaked=$(mounts_under_root)
-  rm -rf "$HULL_TEST_ROOT"
-  [ -z "$leaked" ]
-}
-
 pid1() { hull inspect "$1" | jq -r '.[0].State.Pid'; }
 
 # The counter a looping container writes (the loop may be between the

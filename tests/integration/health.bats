@@ -2,19 +2,6 @@
 # Healthchecks run by the monitor, and ps --format / --filter.
 load helpers
 
-# Every container a test made goes, also when the test failed.
-teardown() {
-  if [ -d "$HULL_TEST_ROOT/containers" ]; then
-    for d in "$HULL_TEST_ROOT"/containers/*/; do
-      [ -d "$d" ] && "$HULL" --root "$HULL_TEST_ROOT" rm -f "$(basename "$d")" >/dev/null 2>&1
-    done
-  fi
-  local leaked
-  leaked=$(mounts_under_root)
-  rm -rf "$HULL_TEST_ROOT"
-  [ -z "$leaked" ]
-}
-
 health() { hull inspect "$1" | jq -r ".[0].State.Health.$2"; }
 
 # Wait (at most $3 seconds) until the container's health status is $2.

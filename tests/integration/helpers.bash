@@ -17,7 +17,19 @@ mounts_under_root() {
   grep -F "$HULL_TEST_ROOT" /proc/self/mountinfo || true
 }
 
+# Every container a test made goes (detached ones and their monitors too),
+# also when the test failed.
+remove_containers() {
+  local d
+  [ -d "$HULL_TEST_ROOT/containers" ] || return 0
+  for d in "$HULL_TEST_ROOT"/containers/*/; do
+    [ -d "$d" ] && "$HULL" --root "$HULL_TEST_ROOT" rm -f "$(basename "$d")" >/dev/null 2>&1
+  done
+  return 0
+}
+
 teardown() {
+  remove_containers
   local leaked
   leaked=$(mounts_under_root)
   if [[ -n $leaked ]]; then

@@ -2,19 +2,6 @@
 # Detached containers, their monitors, and the lifecycle commands.
 load helpers
 
-# Every container a test made goes, also when the test failed.
-teardown() {
-  if [ -d "$HULL_TEST_ROOT/containers" ]; then
-    for d in "$HULL_TEST_ROOT"/containers/*/; do
-      [ -d "$d" ] && "$HULL" --root "$HULL_TEST_ROOT" rm -f "$(basename "$d")" >/dev/null 2>&1
-    done
-  fi
-  local leaked
-  leaked=$(mounts_under_root)
-  rm -rf "$HULL_TEST_ROOT"
-  [ -z "$leaked" ]
-}
-
 state() { hull inspect "$1" | jq -r ".[0].State.$2"; }
 
 @test "run -d prints the id and returns once the container runs" {

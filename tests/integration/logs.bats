@@ -3,19 +3,6 @@
 # rotation, and attaching to a running container through its monitor.
 load helpers
 
-# Every container a test made goes, also when the test failed.
-teardown() {
-  if [ -d "$HULL_TEST_ROOT/containers" ]; then
-    for d in "$HULL_TEST_ROOT"/containers/*/; do
-      [ -d "$d" ] && "$HULL" --root "$HULL_TEST_ROOT" rm -f "$(basename "$d")" >/dev/null 2>&1
-    done
-  fi
-  local leaked
-  leaked=$(mounts_under_root)
-  rm -rf "$HULL_TEST_ROOT"
-  [ -z "$leaked" ]
-}
-
 # Until the container has stopped and its monitor wrote the last of the
 # log: logs -f ends exactly then.
 settle() {
