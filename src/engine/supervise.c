@@ -99,9 +99,9 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
         }
 out:
         term_restore(&term);
-        if (c.pid > 0)
-                rt_abort(&c);
-        rt_release(&c);
+        /* Also after a failed start (its process is already reaped): the
+         * container's cgroup must not outlive it. */
+        rt_abort(&c);
         sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
 }

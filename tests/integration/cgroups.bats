@@ -146,6 +146,16 @@ cg_read() {   # v1-file v2-file [run flags...]
   [ "$output" = "wrote" ]
 }
 
+@test "a container that fails to start leaves no cgroup behind" {
+  run hull run --rm --cgroup-parent "$CGP" busybox nosuchcommand
+  [ "$status" -eq 127 ]
+  run hull run --cgroup-parent "$CGP" busybox /etc/passwd
+  [ "$status" -eq 126 ]
+  run hull run -d --cgroup-parent "$CGP" busybox nosuchcommand
+  [ "$status" -eq 127 ]
+  [ -z "$(for d in $(cg_dirs); do find "$d" -mindepth 1 -type d; done)" ]
+}
+
 @test "bad resource flags: one clear error, exit 125, nothing created" {
   for args in "-m 1x" "-m -5" "--cpus -1" "--cpus abc" "--cpuset-cpus 99" "--pids-limit 0x" "--memory-swap 1g" "--cpu-period 10"; do
     run hull run --rm --cgroup-parent "$CGP" $args busybox true
