@@ -25,6 +25,9 @@ done
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  # A failing index (a mirror hiccup, or apt's own temp files on a host whose
+  # /tmp is not world-writable) must not stop the install from the lists
+  # that did update.
+  apt-get update -qq || echo "deps: apt-get update reported errors; installing from the lists there are" >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
