@@ -107,14 +107,8 @@ static int exec_env(const struct exec_opts *o, const struct rt_process *base, co
                 _cleanup_free_ char *h = xasprintf("HOME=%s", u->home);
                 env_set(&env, h);
         }
-        for (size_t i = 0; o->env_files && o->env_files[i]; i++)
-                if (env_file_read(o->env_files[i], &env, err) < 0)
-                        return -1;
-        for (size_t i = 0; o->env && o->env[i]; i++) {
-                if (o->env[i][0] == '=' || !o->env[i][0])
-                        return herr_set(err, 0, "invalid environment variable: \"%s\"", o->env[i]);
-                env_set(&env, o->env[i]);
-        }
+        if (env_apply_flags(&env, o->env_files, o->env, err) < 0)
+                return -1;
         *ret = TAKE_PTR(env);
         return 0;
 }

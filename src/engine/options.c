@@ -78,6 +78,20 @@ int env_file_read(const char *path, char ***env, struct herr *err)
         return 0;
 }
 
+int env_apply_flags(char ***env, char *const *env_files, char *const *envs, struct herr *err)
+{
+        for (size_t i = 0; env_files && env_files[i]; i++)
+                if (env_file_read(env_files[i], env, err) < 0)
+                        return -1;
+        for (size_t i = 0; envs && envs[i]; i++) {
+                if (envs[i][0] == '=' || !envs[i][0])
+                        return herr_set(err, 0, "invalid environment variable: \"%s\"", envs[i]);
+                if (env_set(env, envs[i]) < 0)
+                        return herr_set(err, ENOMEM, "environment");
+        }
+        return 0;
+}
+
 static int cap_normalise(const char *in, char out[64])
 {
         if (!strcasecmp(in, "ALL")) {

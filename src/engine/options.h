@@ -13,6 +13,8 @@ int env_file_read(const char *path, char ***env, struct herr *err);
  * the host's value, or is dropped when the host has none. */
 int env_set(char ***env, const char *kv);
 const char *env_get(char *const *env, const char *key);
+/* --env-file files, then -e values, over env (as Docker orders them). */
+int env_apply_flags(char ***env, char *const *env_files, char *const *envs, struct herr *err);
 /* The capability names for a container: Docker's default set, with
  * --cap-add / --cap-drop applied ("ALL", with or without the CAP_ prefix,
  * any case).  privileged gives every capability. */

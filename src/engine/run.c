@@ -87,14 +87,8 @@ static int compute_env(const struct run_opts *o, json_t *cfg, const char *hostna
         for (size_t i = 0; img[i]; i++)
                 if (strchr(img[i], '='))
                         env_set(&env, img[i]);
-        for (size_t i = 0; o->env_files && o->env_files[i]; i++)
-                if (env_file_read(o->env_files[i], &env, err) < 0)
-                        return -1;
-        for (size_t i = 0; o->env && o->env[i]; i++) {
-                if (o->env[i][0] == '=' || !o->env[i][0])
-                        return herr_set(err, 0, "invalid environment variable: \"%s\"", o->env[i]);
-                env_set(&env, o->env[i]);
-        }
+        if (env_apply_flags(&env, o->env_files, o->env, err) < 0)
+                return -1;
         if (!env_get(env, "HOME")) {
                 _cleanup_free_ char *home = xasprintf("HOME=%s", u->home);
                 env_set(&env, home);

@@ -97,14 +97,7 @@ static int child_prepare(const struct oci_spec *s, const int stdio[3], int *sync
          * /proc/PID/exe (the host's hull binary) while we are in there. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return herr_set(err, errno, "prctl");
-        /* Signals the caller blocked or ignored must not stay so for the
-         * container's process. */
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
+        rt_reset_signals();
         if (close_stray_fds(stdio, sync_fd, err) < 0 || join_namespaces(s, err) < 0)
                 return -1;
         if (setsid() < 0)

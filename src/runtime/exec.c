@@ -78,18 +78,6 @@ static int ns_flags(const struct oci_spec *s)
         return flags;
 }
 
-/* Signals hull blocked (for its signalfd) or ignored must not stay so for
- * the command. */
-static void reset_signals(void)
-{
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
-}
-
 /* stdio on 0-2, the sync socket on 3, PID 1's pidfd on 4, nothing else:
  * no fd of hull's (a cgroup directory, say) may reach the container.
  * Everything is first copied above 4 so no dup2 clobbers a source. */
@@ -113,7 +101,7 @@ static int join_prepare(const struct oci_spec *s, const struct rt_exec_opts *o, 
         /* First of all, before anything of the container can see us. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return herr_set(err, errno, "prctl");
-        reset_signals();
+        rt_reset_signals();
         if (arrange_fds(o->stdio, *sync_fd, o->pid1fd, err) < 0)
                 return -1;
         *sync_fd = SYNC_FD;

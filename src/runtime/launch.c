@@ -1,6 +1,7 @@
 #include "runtime/launch.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/prctl.h>
 
 #include "runtime/caps.h"
@@ -30,4 +31,14 @@ int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr 
         if (bpf->len && p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
                 return -1;
         return rt_process_exec(p, err);
+}
+
+void rt_reset_signals(void)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
 }

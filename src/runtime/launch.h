@@ -8,4 +8,7 @@
 
 /* Bounding set, seccomp, user, capabilities, no_new_privs, working
  * directory, execve.  Only returns on failure (126/127 for exec errors). */
+/* Signals the caller blocked (for its signalfd) or ignored must not stay
+ * so for the container's process: default dispositions, empty mask. */
+void rt_reset_signals(void);
 int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr *err);
