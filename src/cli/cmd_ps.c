@@ -135,8 +135,8 @@ static int ps_print(const struct engine_ctx *ctx, const struct ps_opts *o)
         }
         _cleanup_json_ json_t *rows = json_array();
         int shown = 0;
-        /* Docker: a filter on a stopped state (status=exited, exited=N)
-         * shows stopped containers without -a. */
+        /* Docker: a status= filter shows the containers of that status
+         * without -a. */
         struct ps_opts eff = *o;
         eff.all = o->all || filter_implies_all(flt);
         for (size_t i = 0; i < n; i++) {
