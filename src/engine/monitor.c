@@ -215,6 +215,9 @@ static int run_once(struct monitor *m, int sfd, int *ret_code)
         }
         state_update(m, set_running, &rc);
         report(m, REPORT_STARTED, NULL);
+        /* Compiling a seccomp filter the cache lacked, or a restart, can
+         * leave a megabyte of freed heap; a monitor lives long. */
+        malloc_trim(0);
         if (!m->health && health_new(m->ctx, m->c, &m->health, &err) < 0)
                 m->health = NULL;
         wait_loop(m, io, &rc, sfd);
@@ -261,8 +264,10 @@ static long now_ms(void)
 
 static int monitor_prepare(struct monitor *m, struct herr *err)
 {
-        _cleanup_json_ json_t *j = NULL;
-        if (container_spec_load(m->c, &j, err) < 0 || rt_spec_parse(j, m->c->dir, &m->spec, err) < 0)
+        /* `run -d` hands over the config it has just written: reading it
+         * back would cost time on the way to the container's start. */
+        _cleanup_json_ json_t *j = m->mo->spec ? json_incref(m->mo->spec) : NULL;
+        if ((!j && container_spec_load(m->c, &j, err) < 0) || rt_spec_parse(j, m->c->dir, &m->spec, err) < 0)
                 return -1;
         json_t *cfg = json_object_get(m->c->meta, "Config");
         m->tty = json_bool(cfg, "Tty", 0);
@@ -318,6 +323,11 @@ static _Noreturn void monitor_main(struct monitor *m)
                 start_failed(m, &err);
                 _exit(1);
         }
+        /* We are a fork that never returns to the caller who lent us the
+         * config: its reference is dead here, and the parsed spec is all
+         * we need, so let the tree go before anything else is allocated. */
+        if (m->mo->spec)
+                json_decref(m->mo->spec);
         long backoff = 100;
         for (;;) {
                 long began = now_ms();

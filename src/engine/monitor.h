@@ -9,6 +9,7 @@
 
 struct monitor_opts {
         int wait_attach;        /* start the process only once a client attached (start -a) */
+        json_t *spec;           /* the config.json just written, if the caller has it (borrowed) */
 };
 
 /* Start container c (created or exited) under a new monitor.  Returns once
