@@ -87,8 +87,9 @@ int supervise_foreground(const struct oci_spec *spec, const struct run_opts *o, 
                         record(ctr, NULL, err->code ? err->code : HERR_ENGINE, 0, err->msg);
                 goto out;
         }
-        if (!o->rm)
-                record(ctr, &c, 0, 0, NULL);
+        /* Also with --rm: `hull ps` shows what runs.  The write overlaps
+         * the container's own start, so it costs a short run little. */
+        record(ctr, &c, 0, 0, NULL);
         relay_run(&c, o->interactive && c.pty_master >= 0, sfd);
         r = rt_wait(&c, err);
         if (r >= 0) {

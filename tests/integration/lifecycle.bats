@@ -243,3 +243,14 @@ state() { hull inspect "$1" | jq -r ".[0].State.$2"; }
   t2=$(awk '{print $14 + $15}' /proc/$mon/stat)
   [ $((t2 - t1)) -le 1 ]
 }
+
+@test "a foreground --rm container is listed by ps while it runs, and gone after it" {
+  hull images >/dev/null
+  "$HULL" --root "$HULL_TEST_ROOT" run --rm --name fg busybox sleep 1 &
+  pid=$!
+  for _ in $(seq 50); do hull ps --format '{{.Names}} {{.State}}' | grep -qx 'fg running' && break; sleep 0.05; done
+  run hull ps --format '{{.Names}} {{.State}}'
+  wait "$pid"
+  [ "$output" = "fg running" ]
+  [ "$(container_dirs)" -eq 0 ]
+}
