@@ -15,6 +15,7 @@
 #include "base/cleanup.h"
 #include "base/sha256.h"
 #include "image/archive_module.h"
+#include "image/archive_write.h"
 #include "image/unpack.h"
 
 #define BUF_SIZE (128 * 1024)
@@ -182,4 +183,7 @@ const struct hull_archive_ops hull_archive_ops = {
         .abi = HULL_ARCHIVE_ABI,
         .size = sizeof(struct hull_archive_ops),
         .unpack_layer = unpack_layer,
+        .tar_tree = tar_tree,
+        .tar_members = tar_members,
+        .decompress = decompress,
 };

@@ -63,6 +63,7 @@ int image_record_create(struct image_store *s, const char *config, size_t len, c
                 return herr_set(err, ENOMEM, "recording image %s", ret_id);
         if (json_write_path(s->dirfd, name, rec, 1, err) < 0)
                 return herr_wrap(err, "recording image %s", ret_id);
+        store_txn_note(s, name);
         return 0;
 }
 
@@ -83,7 +84,7 @@ static time_t parse_created(const char *s)
         return t;
 }
 
-static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, struct herr *err)
+static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, char ***ret_chains, struct herr *err)
 {
         _cleanup_strv_ char **chains = NULL;
         _cleanup_strv_ char **paths = calloc(1, sizeof(char *));
@@ -98,6 +99,7 @@ static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, st
                         return herr_set(err, ENOMEM, "listing layers");
         }
         *ret = TAKE_PTR(paths);
+        *ret_chains = TAKE_PTR(chains);
         return 0;
 }
 
@@ -137,7 +139,7 @@ static int image_load(struct image_store *s, const char *hex, const json_t *tags
                 return herr_set(err, ENOMEM, "loading image");
         snprintf(img->id, sizeof img->id, "sha256:%s", hex);
         if (json_load_path(s->dirfd, rname, &rec, err) < 0 || json_load_path(s->dirfd, cname, &img->config, err) < 0 ||
-            layer_paths(s, rec, &img->layers, err) < 0 || repo_tags(tags, img->id, &img->repo_tags, err) < 0)
+            layer_paths(s, rec, &img->layers, &img->chain_ids, err) < 0 || repo_tags(tags, img->id, &img->repo_tags, err) < 0)
                 return herr_wrap(err, "image %s", img->id);
         img->size = json_int(rec, "size", 0);
         img->created = parse_created(json_str(img->config, "created"));
@@ -318,6 +320,7 @@ void image_free(struct image *img)
                 json_decref(img->config);
         strv_free(img->layers);
         strv_free(img->repo_tags);
+        strv_free(img->chain_ids);
         free(img);
 }
 

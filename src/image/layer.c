@@ -102,9 +102,13 @@ static int unpack_new_layer(struct image_store *s, const char *blob, const char 
         ret->size = res.size;
         if (write_layer_json(tfd, ret, parent, err) < 0)
                 return herr_wrap(err, "layer %s", ret->chain_id);
-        _cleanup_free_ char *dst = xasprintf("%s/layers/%s", s->dir, digest_hex(ret->chain_id));
-        if (rename(tmp, dst) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                return herr_set(err, errno, "storing layer %s", ret->chain_id);
+        _cleanup_free_ char *rel = xasprintf("layers/%s", digest_hex(ret->chain_id));
+        if (renameat(AT_FDCWD, tmp, s->dirfd, rel) < 0) {
+                if (errno != EEXIST && errno != ENOTEMPTY)
+                        return herr_set(err, errno, "storing layer %s", ret->chain_id);
+        } else {
+                store_txn_note(s, rel);
+        }
         return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/strv.h"
 #include "image/store.h"
 
 static int make_layout(int dirfd, struct herr *err)
@@ -57,6 +58,7 @@ void image_store_close(struct image_store *s)
 {
         if (!s)
                 return;
+        strv_free(s->txn);
         if (s->lockfd >= 0)
                 close(s->lockfd);
         if (s->dirfd >= 0)
@@ -151,4 +153,27 @@ int store_tag_set(struct image_store *s, const char *name_tag, const char *id, s
         if (json_write_path(s->dirfd, STORE_TAGS, index, 1, err) < 0)
                 return herr_wrap(err, "tagging %s", name_tag);
         return 0;
+}
+
+void store_txn_begin(struct image_store *s)
+{
+        strv_free(s->txn);
+        s->txn = calloc(1, sizeof(char *));
+}
+
+void store_txn_note(struct image_store *s, const char *relpath)
+{
+        /* Out of memory here only costs an unreferenced leftover that
+         * prune removes: never a reason to fail the command. */
+        if (s->txn)
+                (void)strv_push(&s->txn, relpath);
+}
+
+void store_txn_end(struct image_store *s, int rollback)
+{
+        struct herr ignored;
+        for (size_t i = 0; rollback && s->txn && s->txn[i]; i++)
+                rm_rf_at(s->dirfd, s->txn[i], &ignored);
+        strv_free(s->txn);
+        s->txn = NULL;
 }

@@ -124,6 +124,19 @@ static uint64_t attr_of(unsigned long flags)
         return a;
 }
 
+/* fsconfig() takes string values of at most 256 bytes, which the
+ * lowerdir of an image with a few layers exceeds: such a list is given one
+ * directory at a time with "lowerdir+" (Linux 6.8), top layer first as in
+ * the colon-separated list. */
+static int set_lowerdirs(int fsfd, char *list)
+{
+        char *save = NULL;
+        for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+                if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0)
+                        return -1;
+        return 0;
+}
+
 int rt_fs_mount_fd(const char *type, const char *source, const char *data, unsigned long flags,
                        struct herr *err)
 {
@@ -140,7 +153,10 @@ int rt_fs_mount_fd(const char *type, const char *source, const char *data, unsig
                         int r;
                         if (eq) {
                                 *eq = '\0';
-                                r = fsconfig(fsfd, FSCONFIG_SET_STRING, o, eq + 1, 0);
+                                if (!strcmp(o, "lowerdir") && strlen(eq + 1) > 255)
+                                        r = set_lowerdirs(fsfd, eq + 1);
+                                else
+                                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, o, eq + 1, 0);
                         } else {
                                 r = fsconfig(fsfd, FSCONFIG_SET_FLAG, o, NULL, 0);
                         }
