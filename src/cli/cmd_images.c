@@ -10,11 +10,13 @@ static const char images_help[] =
         "\nUsage:  hull images [OPTIONS]\n\n"
         "List images\n\n"
         "Options:\n"
+        "  -a, --all        Show all images (hull keeps no intermediate images: the same list)\n"
+        "      --digests    Show digests\n"
         "      --no-trunc   Don't truncate output\n"
         "  -q, --quiet      Only show image IDs\n"
         "      --help       Print usage\n";
 
-static void print_row(const struct image *img, const char *tag, int quiet, int no_trunc, time_t now)
+static void print_row(const struct image *img, const char *tag, int quiet, int no_trunc, int digests, time_t now)
 {
         const char *hex = strncmp(img->id, "sha256:", 7) ? img->id : img->id + 7;
         char id[80];
@@ -34,7 +36,10 @@ static void print_row(const struct image *img, const char *tag, int quiet, int n
         }
         cli_human_age((long long)(now - img->created), age, sizeof age);
         cli_human_size(img->size, size, sizeof size);
-        printf("%-16s %-10s %-14s %-18s %s\n", repo, t, id, age, size);
+        if (digests)
+                printf("%-16s %-10s %-10s %-14s %-18s %s\n", repo, t, "<none>", id, age, size);
+        else
+                printf("%-16s %-10s %-14s %-18s %s\n", repo, t, id, age, size);
 }
 
 int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
@@ -42,17 +47,23 @@ int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
         static const struct option opts[] = {
                 { "quiet", no_argument, NULL, 'q' },
                 { "no-trunc", no_argument, NULL, 'n' },
+                { "all", no_argument, NULL, 'a' },
+                { "digests", no_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'H' },
                 { NULL, 0, NULL, 0 },
         };
-        int quiet = 0, no_trunc = 0, c;
+        int quiet = 0, no_trunc = 0, digests = 0, c;
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+qa", opts, NULL)) != -1) {
                 if (c == 'q')
                         quiet = 1;
                 else if (c == 'n')
                         no_trunc = 1;
+                else if (c == 'd')
+                        digests = 1;
+                else if (c == 'a')
+                        continue;
                 else if (c == 'H')
                         return fputs(images_help, stdout), 0;
                 else
@@ -70,13 +81,16 @@ int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         }
         time_t now = time(NULL);
-        if (!quiet)
+        if (!quiet && digests)
+                printf("%-16s %-10s %-10s %-14s %-18s %s\n", "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED",
+                       "SIZE");
+        else if (!quiet)
                 printf("%-16s %-10s %-14s %-18s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
         for (size_t i = 0; i < n; i++) {
                 if (!imgs[i]->repo_tags || !imgs[i]->repo_tags[0])
-                        print_row(imgs[i], NULL, quiet, no_trunc, now);
+                        print_row(imgs[i], NULL, quiet, no_trunc, digests, now);
                 for (size_t k = 0; imgs[i]->repo_tags && imgs[i]->repo_tags[k]; k++) {
-                        print_row(imgs[i], imgs[i]->repo_tags[k], quiet, no_trunc, now);
+                        print_row(imgs[i], imgs[i]->repo_tags[k], quiet, no_trunc, digests, now);
                         if (quiet)
                                 break;
                 }

@@ -83,7 +83,35 @@ int engine_image_prune(const struct engine_ctx *ctx, int all, char ***out, long 
 
 /* What the container was run with becomes the new image's config, as
  * Docker's commit does (a `run IMAGE echo hi` commits Cmd ["echo","hi"]). */
-static json_t *config_overrides(const struct container *c)
+static int env_has_key(const json_t *env, const char *kv)
+{
+        size_t klen = strcspn(kv, "="), i;
+        json_t *e;
+        json_array_foreach((json_t *)env, i, e) {
+                const char *s = json_string_value(e);
+                if (s && !strncmp(s, kv, klen) && s[klen] == '=')
+                        return 1;
+        }
+        return 0;
+}
+
+/* HOSTNAME and HOME are what hull adds at run time, not the user's:
+ * they stay out of the image unless the parent set them. */
+static json_t *user_env(const json_t *env, const json_t *parent_env)
+{
+        json_t *out = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach((json_t *)env, i, e) {
+                const char *s = json_string_value(e);
+                if (!s || ((!strncmp(s, "HOSTNAME=", 9) || !strncmp(s, "HOME=", 5)) && !env_has_key(parent_env, s)))
+                        continue;
+                json_array_append(out, e);
+        }
+        return out;
+}
+
+static json_t *config_overrides(const struct container *c, const struct image *img)
 {
         static const char *const keys[] = { "Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Labels",
                                             "ExposedPorts", "Volumes", "StopSignal", "Healthcheck" };
@@ -94,6 +122,10 @@ static json_t *config_overrides(const struct container *c)
                 if (v && !json_is_null(v) && !(json_is_string(v) && !*json_string_value(v)))
                         json_object_set(o, keys[i], v);
         }
+        json_t *env = json_object_get(o, "Env");
+        if (env)
+                json_object_set_new(o, "Env", user_env(env, json_object_get(json_object_get(img->config, "config"),
+                                                                               "Env")));
         return o;
 }
 
@@ -118,7 +150,7 @@ int engine_commit(const struct engine_ctx *ctx, const struct commit_opts *o, cha
         _cleanup_json_ json_t *over = NULL;
         if (commit_open(ctx, o->container, &c, &s, &img, err) < 0)
                 return -1;
-        over = config_overrides(&c);
+        over = config_overrides(&c, img);
         _cleanup_close_ int upper = openat(c.dirfd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (upper < 0)
                 return herr_set(err, errno, "container %.12s: opening its upper directory", c.id);

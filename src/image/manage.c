@@ -195,7 +195,10 @@ static int remove_locked(struct image_store *s, const char *ref, int force, int 
         if (by_id && strv_len(mine) > 1 && !force)
                 return herr_set(err, 0, "conflict: unable to delete %.12s (must be forced) - image is referenced in "
                                         "multiple repositories", digest_hex(id));
-        if (in_use && !force)
+        /* Only taking away the last name (or the id) would take the image
+         * from a container; removing one of several names never does. */
+        int last = by_id || strv_len(mine) <= 1;
+        if (in_use && last && !force)
                 return herr_set(err, 0, "conflict: unable to remove repository reference \"%s\" (must force) - "
                                         "container is using its referenced image %.12s", ref, digest_hex(id));
         for (size_t i = 0; mine[i]; i++) {
