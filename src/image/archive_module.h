@@ -23,6 +23,9 @@ struct hull_unpack_result {
 };
 
 #define HULL_TAR_LAYER 1u
+/* Leave out etc/hostname, etc/hosts and etc/resolv.conf when they are empty
+ * files: the mount points hull made for its own files, not the user's. */
+#define HULL_TAR_SKIP_MOUNT_TARGETS 2u
 
 struct hull_tar_result {
         char digest[IMAGE_DIGEST_LEN + 1];      /* sha256 of the tar stream written */

@@ -259,6 +259,9 @@ static int walk_entry(struct walk *w, int dfd, const char *prefix, const char *n
                 return -1;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : herr_set(err, errno, "%s", path);
+        if ((w->flags & HULL_TAR_SKIP_MOUNT_TARGETS) && S_ISREG(st.st_mode) && st.st_size == 0 &&
+            (!strcmp(path, "etc/hostname") || !strcmp(path, "etc/hosts") || !strcmp(path, "etc/resolv.conf")))
+                return 0;
         if ((w->flags & HULL_TAR_LAYER) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
                 char wh[PATH_MAX];
                 if (path_join(wh, prefix, WHITEOUT_PREFIX, name, err) < 0)

@@ -146,7 +146,7 @@ static int tar_changes(struct image_store *s, int upperfd, char ret_blob[IMAGE_D
         struct hull_tar_result res;
         if (out < 0)
                 return herr_set(err, errno, "creating %s", tmp);
-        if (archive_tar_tree(upperfd, out, HULL_TAR_LAYER, &res, err) < 0)
+        if (archive_tar_tree(upperfd, out, HULL_TAR_LAYER | HULL_TAR_SKIP_MOUNT_TARGETS, &res, err) < 0)
                 return herr_wrap(err, "writing the new layer");
         return blob_put_file(s, out, res.digest, 1, ret_blob, err);
 }

@@ -303,6 +303,8 @@ static int load_desc(struct load *l, const json_t *d, const char *ref, int depth
         json_t *plat = json_object_get(d, "platform");
         if (plat && json_str(plat, "os") && strcmp(json_str(plat, "os"), "linux"))
                 return 0;
+        if (plat && json_str(plat, "architecture") && strcmp(json_str(plat, "architecture"), image_host_arch()))
+                return 0;       /* a multi-platform index: only what this machine runs */
         if (is_index_type(mt)) {
                 _cleanup_free_ char *data = NULL;
                 _cleanup_json_ json_t *sub = NULL;
@@ -340,7 +342,7 @@ static int load_oci(struct load *l, struct herr *err)
         if (load_json(l->rootfd, "index.json", &index, err) < 0 || load_index(l, index, NULL, 0, err) < 0)
                 return -1;
         if (!l->msgs || !l->msgs[0])
-                return herr_set(err, 0, "index.json names no image for linux");
+                return herr_set(err, 0, "index.json names no image for linux/%s", image_host_arch());
         return 0;
 }
 
