@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "image/image.h"
+#include "image/ref.h"
 
 static const char images_help[] =
         "\nUsage:  hull images [OPTIONS]\n\n"
@@ -69,8 +70,20 @@ int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
                 else
                         return cli_usage_error("images", "unknown flag: %s", argv[optind - 1]);
         }
-        if (optind < argc)
-                return cli_usage_error("images", "\"hull images\" accepts no arguments.");
+        if (argc - optind > 1)
+                return cli_usage_error("images", "\"hull images\" accepts at most 1 argument.");
+        /* images REPOSITORY[:TAG]: the rows of that repository (and tag) */
+        char want[IMAGE_REF_NAME_MAX + IMAGE_REF_TAG_MAX + 2] = "";
+        int want_tag = 0;
+        if (optind < argc) {
+                struct image_ref r;
+                struct herr perr = { 0 };
+                if (image_ref_parse(argv[optind], &r, &perr) < 0)
+                        return cli_fail(&perr);
+                want_tag = strchr(argv[optind] + (strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') - argv[optind]
+                                                                               : 0), ':') != NULL;
+                snprintf(want, sizeof want, want_tag ? "%s:%s" : "%s:", r.name, r.tag);
+        }
         struct herr err = { 0 };
         struct image_store *store = NULL;
         struct image **imgs = NULL;
@@ -87,9 +100,12 @@ int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
         else if (!quiet)
                 printf("%-16s %-10s %-14s %-18s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
         for (size_t i = 0; i < n; i++) {
-                if (!imgs[i]->repo_tags || !imgs[i]->repo_tags[0])
+                if ((!imgs[i]->repo_tags || !imgs[i]->repo_tags[0]) && !want[0])
                         print_row(imgs[i], NULL, quiet, no_trunc, digests, now);
                 for (size_t k = 0; imgs[i]->repo_tags && imgs[i]->repo_tags[k]; k++) {
+                        const char *t = imgs[i]->repo_tags[k];
+                        if (want[0] && (want_tag ? strcmp(t, want) : strncmp(t, want, strlen(want))))
+                                continue;
                         print_row(imgs[i], imgs[i]->repo_tags[k], quiet, no_trunc, digests, now);
                         if (quiet)
                                 break;

@@ -294,8 +294,11 @@ podman_busybox() {
   run hull run --rm base:1 echo still-here
   [ "$output" = still-here ]
   # an id with two tags needs -f; a name removes only that tag
-  run hull rmi "$(hull images -q busybox | head -1)"
+  bbid=$(hull images -q busybox)
+  [ -n "$bbid" ]
+  run hull rmi "$bbid"
   [ "$status" -eq 125 ]
+  [[ $output == *"must be forced"* ]]
   run hull rmi base:1
   [ "$output" = "Untagged: base:1" ]
   run hull run --rm busybox echo ok
@@ -318,6 +321,12 @@ podman_busybox() {
   [[ ${lines[0]} == REPOSITORY*TAG*DIGEST*"IMAGE ID"* ]]
   run hull image ls -q --no-trunc
   [[ $output == sha256:* ]]
+  hull tag busybox some/repo:v2
+  run hull images some/repo
+  [ "${#lines[@]}" -eq 2 ]
+  [[ ${lines[1]} == some/repo*v2* ]]
+  [ "$(hull images -q some/repo:v2)" = "$(hull images -q busybox:latest)" ]
+  [ -z "$(hull images -q some/repo:nope)" ]
   run hull image inspect busybox
   [ "$status" -eq 0 ]
   for k in Id RepoTags RepoDigests Created Config RootFS Size; do
