@@ -107,14 +107,10 @@ static int referenced(struct image_store *s, char ***ret_chains, char ***ret_blo
 
 /* Moved into tmp/ first: a layer is gone at once, whole, even if we are
  * killed while deleting it (tmp/ is emptied by the next lock holder). */
-static int remove_entry(struct image_store *s, const char *dir, const char *name, long long *freed,
-                        struct herr *err)
+static int remove_entry(struct image_store *s, const char *dir, const char *name, struct herr *err)
 {
         _cleanup_free_ char *from = xasprintf("%s/%s", dir, name);
-        _cleanup_free_ char *to = xasprintf("tmp/gc-%s-%s", dir + (dir[0] == 'b' ? 6 : 0), name);
-        struct stat st;
-        if (freed && fstatat(s->dirfd, from, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-                *freed += st.st_size;
+        _cleanup_free_ char *to = xasprintf("tmp/gc-%s-%s", dir[0] == 'b' ? "blob" : "layer", name);
         if (renameat(s->dirfd, from, s->dirfd, to) < 0)
                 return errno == ENOENT ? 0 : herr_set(err, errno, "removing %s", from);
         return rm_rf_at(s->dirfd, to, err);
@@ -127,11 +123,11 @@ int store_gc(struct image_store *s, struct herr *err)
             dir_names(s, "blobs/sha256", &have_blobs, err) < 0)
                 return -1;
         for (size_t i = 0; have_layers[i]; i++)
-                if (!strv_contains(chains, have_layers[i]) && remove_entry(s, "layers", have_layers[i], NULL, err) < 0)
+                if (!strv_contains(chains, have_layers[i]) && remove_entry(s, "layers", have_layers[i], err) < 0)
                         return -1;
         for (size_t i = 0; have_blobs[i]; i++)
                 if (!strv_contains(blobs, have_blobs[i]) &&
-                    remove_entry(s, "blobs/sha256", have_blobs[i], NULL, err) < 0)
+                    remove_entry(s, "blobs/sha256", have_blobs[i], err) < 0)
                         return -1;
         return 0;
 }

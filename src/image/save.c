@@ -58,13 +58,13 @@ static int has_member(const struct member_list *l, const char *name)
 /* Takes name, and fd or data (malloc'ed), whatever happens. */
 static int add_member(struct member_list *l, char *name, int fd, char *data, size_t len, struct herr *err)
 {
-        if (has_member(l, name) || l->n == MAX_MEMBERS) {
-                int full = !has_member(l, name);
+        int dup = has_member(l, name);
+        if (dup || l->n == MAX_MEMBERS) {     /* a blob shared by two images is written once */
                 free(name);
                 free(data);
                 if (fd >= 0)
                         close(fd);
-                return full ? herr_set(err, 0, "too many files to save") : 0;
+                return dup ? 0 : herr_set(err, 0, "too many files to save");
         }
         l->names[l->n] = name;
         l->datas[l->n] = data;

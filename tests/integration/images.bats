@@ -147,6 +147,19 @@ podman_busybox() {
   run hull run --rm "$id" sh -c 'cd /data && find . | sort && cat becomes-dir/inner keep l2file'
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf '.\n./becomes-dir\n./becomes-dir/inner\n./keep\n./l2file\nin\nkeep\ntwo')" ]
+  # Its gzip layers go out decompressed in a Docker archive and as they
+  # are in an OCI archive; both come back as the same image.
+  hull save -o "$HULL_TEST_ROOT/u-d.tar" "$id"
+  hull save --format oci-archive -o "$HULL_TEST_ROOT/u-o.tar" "$id"
+  for f in u-d u-o; do
+    R2=$HULL_TEST_ROOT/r-$f
+    run "$HULL" --root "$R2" load -i "$HULL_TEST_ROOT/$f.tar"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Loaded image ID: $id" ]
+    run "$HULL" --root "$R2" run --rm "$id" sh -c 'cd /data && find . | sort | tr "\n" " "'
+    [ "$output" = ". ./becomes-dir ./becomes-dir/inner ./keep ./l2file " ]
+    rm -rf "$R2"
+  done
 }
 
 @test "load: opaque directory whiteout hides the lower directory's content" {
