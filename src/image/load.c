@@ -129,6 +129,9 @@ static int add_image(struct load *l, const char *config, size_t config_len, char
                                 return herr_set(err, 0, "the manifest names a missing blob: %s", layer_paths[i]);
                         return herr_set(err, errno, "opening layer %s", layer_paths[i]);
                 }
+                struct stat st;
+                if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                        return herr_set(err, 0, "layer %s is not a regular file", layer_paths[i]);
                 if (blob_put_file(l->s, fd, layer_digests ? layer_digests[i] : NULL, l->in_tmp, digest, err) < 0 ||
                     layer_create(l->s, digest, parent, diff_ids[i], &li, err) < 0)
                         return herr_wrap(err, "layer %zu", i + 1);

@@ -477,6 +477,18 @@ EOF
   refused hull load -i "$HULL_TEST_ROOT/plain.tar"
   [[ $output == *"neither a Docker archive"* ]]
   refused hull load -i "$HULL_TEST_ROOT/does-not-exist"
+  # a "layer" that is a device node (reading /dev/zero would never end)
+  python3 - "$HULL_TEST_ROOT/dev.tar" <<'EOF'
+import io, json, sys, tarfile
+cfg = json.dumps({"os": "linux", "config": {}, "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}).encode()
+man = json.dumps([{"Config": "c.json", "RepoTags": ["dev:1"], "Layers": ["l/layer.tar"]}]).encode()
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in (("c.json", cfg), ("manifest.json", man)):
+        ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+    ti = tarfile.TarInfo("l/layer.tar"); ti.type = tarfile.CHRTYPE; ti.devmajor = 1; ti.devminor = 5; t.addfile(ti)
+EOF
+  refused hull load -i "$HULL_TEST_ROOT/dev.tar"
+  [[ $output == *"not a regular file"* ]]
 }
 
 @test "kill -9 during load, import and commit leaves a store the next command uses" {
