@@ -289,6 +289,15 @@ podman_busybox() {
   [ "$output" = x ]
 }
 
+@test "export of a running container sees its changes so far" {
+  id=$(hull run -d busybox sh -c 'echo live >/livefile; exec sleep 1000')
+  for _ in $(seq 50); do hull exec "$id" test -f /livefile && break; sleep 0.1; done
+  run sh -c "'$HULL' --root '$HULL_TEST_ROOT' export '$id' | tar -xOf - livefile"
+  [ "$status" -eq 0 ]
+  [ "$output" = live ]
+  [ -z "$(mounts_under_root)" ]
+}
+
 @test "tag and rmi: refused while a container uses the image, shared layers stay" {
   hull tag busybox base:1
   hull run --name keep busybox sh -c 'echo k >/k'
