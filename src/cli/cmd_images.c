@@ -37,8 +37,14 @@ static void print_row(const struct image *img, const char *tag, int quiet, int n
         }
         cli_human_age((long long)(now - img->created), age, sizeof age);
         cli_human_size(img->size, size, sizeof size);
-        if (digests)
-                printf("%-16s %-10s %-10s %-14s %-18s %s\n", repo, t, "<none>", id, age, size);
+        if (digests) {
+                const char *dg = "<none>";
+                size_t rl = strlen(repo);
+                for (size_t i = 0; img->repo_digests && img->repo_digests[i]; i++)
+                        if (!strncmp(img->repo_digests[i], repo, rl) && img->repo_digests[i][rl] == '@')
+                                dg = img->repo_digests[i] + rl + 1;
+                printf("%-16s %-10s %-71s %-14s %-18s %s\n", repo, t, dg, id, age, size);
+        }
         else
                 printf("%-16s %-10s %-14s %-18s %s\n", repo, t, id, age, size);
 }
@@ -95,7 +101,7 @@ int cmd_images(const struct engine_ctx *ctx, int argc, char **argv)
         }
         time_t now = time(NULL);
         if (!quiet && digests)
-                printf("%-16s %-10s %-10s %-14s %-18s %s\n", "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED",
+                printf("%-16s %-10s %-71s %-14s %-18s %s\n", "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED",
                        "SIZE");
         else if (!quiet)
                 printf("%-16s %-10s %-14s %-18s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");

@@ -14,6 +14,7 @@ struct image {
         char **layers;          /* absolute paths of unpacked layer directories, bottom first */
         char **repo_tags;       /* "name:tag" */
         char **chain_ids;       /* the layers' chain ids "sha256:...", bottom first */
+        char **repo_digests;    /* "name@sha256:<manifest>" */
         long long size;         /* bytes of unpacked content */
         time_t created;
 };

@@ -152,8 +152,10 @@ static int add_msg(struct load *l, char *msg, struct herr *err)
         return 0;
 }
 
-/* Tag id with ref as given in an archive; an unparsable name is an error. */
-static int tag_image(struct load *l, const char *ref, const char *id, struct herr *err)
+/* Tag id with ref as given in an archive; an unparsable name is an error.
+ * manifest: the digest of the manifest it came with (OCI), recorded as the
+ * repository digest "name@sha256:...", or NULL. */
+static int tag_image(struct load *l, const char *ref, const char *manifest, const char *id, struct herr *err)
 {
         struct image_ref r;
         if (image_ref_parse(ref, &r, err) < 0)
@@ -162,7 +164,9 @@ static int tag_image(struct load *l, const char *ref, const char *id, struct her
                 return herr_set(err, 0, "image name %s in the archive has no tag", ref);
         r.digest[0] = '\0';
         _cleanup_free_ char *key = image_ref_string(&r);
-        if (strv_push(&l->tags, key) < 0 || strv_push(&l->tag_ids, id) < 0)
+        _cleanup_free_ char *dkey = manifest ? xasprintf("%s@%s", r.name, manifest) : NULL;
+        if (strv_push(&l->tags, key) < 0 || strv_push(&l->tag_ids, id) < 0 ||
+            (dkey && (strv_push(&l->tags, dkey) < 0 || strv_push(&l->tag_ids, id) < 0)))
                 return herr_set(err, ENOMEM, "loading");
         return add_msg(l, xasprintf("Loaded image: %s", key), err);
 }
@@ -212,7 +216,7 @@ static int load_docker(struct load *l, struct herr *err)
                     add_image(l, config, clen, layers, NULL, id, err) < 0)
                         return -1;
                 for (size_t k = 0; tags[k]; k++)
-                        if (tag_image(l, tags[k], id, err) < 0)
+                        if (tag_image(l, tags[k], NULL, id, err) < 0)
                                 return -1;
                 if (!tags[0] && add_msg(l, xasprintf("Loaded image ID: %s", id), err) < 0)
                         return -1;
@@ -267,7 +271,7 @@ static int load_manifest(struct load *l, const json_t *desc, const char *ref, st
         if (add_image(l, config, clen, paths, digests, id, err) < 0)
                 return -1;
         if (ref)
-                return tag_image(l, ref, id, err);
+                return tag_image(l, ref, json_str(desc, "digest"), id, err);
         return add_msg(l, xasprintf("Loaded image ID: %s", id), err);
 }
 
@@ -405,9 +409,12 @@ static int load_locked(struct load *l, const char *path, int fd, struct herr *er
         l->rootfd = root;
         if (load_root(l, err) < 0)
                 return -1;
-        for (size_t i = 0; l->tags[i]; i++)
-                if (store_tag_set(l->s, l->tags[i], l->tag_ids[i], err) < 0)
+        for (size_t i = 0; l->tags[i]; i++) {
+                int r = strchr(l->tags[i], '@') ? store_digest_set(l->s, l->tags[i], l->tag_ids[i], err)
+                                                 : store_tag_set(l->s, l->tags[i], l->tag_ids[i], err);
+                if (r < 0)
                         return -1;
+        }
         return 0;
 }
 

@@ -25,10 +25,7 @@
 
 static int write_tags(struct image_store *s, json_t *tags, struct herr *err)
 {
-        _cleanup_json_ json_t *index = json_pack("{sO}", "tags", tags);
-        if (!index)
-                return herr_set(err, ENOMEM, "writing tags");
-        return json_write_path(s->dirfd, STORE_TAGS, index, 1, err);
+        return store_tags_replace(s, tags, err);
 }
 
 int image_tag(struct image_store *s, const char *src, const char *target, struct herr *err)
@@ -157,6 +154,8 @@ static int add_line(char ***out, char *line, struct herr *err)
 static int delete_record(struct image_store *s, const char *id, char ***out, struct herr *err)
 {
         _cleanup_free_ char *name = xasprintf("images/%s.json", digest_hex(id));
+        if (store_forget_image(s, id, err) < 0)
+                return -1;
         if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
                 return herr_set(err, errno, "removing image %s", id);
         return add_line(out, xasprintf("Deleted: %s", id), err);
@@ -305,8 +304,8 @@ json_t *image_inspect_json(const struct image *img)
         json_incref(diff_ids);
         if (json_is_array(diff_ids))
                 json_array_extend(layers, diff_ids);
-        return json_pack("{ss so s[] ss ss ss sO sO ss ss sI sI s{ss so} s{sI}}", "Id", img->id, "RepoTags",
-                         json_from_strv(img->repo_tags), "RepoDigests", "Parent", "", "Comment",
+        return json_pack("{ss so so ss ss ss sO sO ss ss sI sI s{ss so} s{sI}}", "Id", img->id, "RepoTags",
+                         json_from_strv(img->repo_tags), "RepoDigests", json_from_strv(img->repo_digests), "Parent", "", "Comment",
                          "", "Created", json_str(img->config, "created") ?: "", "ContainerConfig",
                          cfg ? cfg : json_null(), "Config", cfg ? cfg : json_null(), "Architecture",
                          json_str(img->config, "architecture") ?: "", "Os", json_str(img->config, "os") ?: "",

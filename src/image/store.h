@@ -3,7 +3,9 @@
  * Under <root>/image/, OCI-like and content-addressed:
  *
  *   lock                           flock()ed by every writer
- *   repositories.json              {"tags": {"name:tag": "sha256:<id>"}}, replaced atomically
+ *   repositories.json              {"tags": {"name:tag": "sha256:<id>"},
+ *                                   "digests": {"name@sha256:<manifest>": "sha256:<id>"}},
+ *                                  replaced atomically
  *   blobs/sha256/<hex>             content by digest: layer tarballs as received, image configs
  *   layers/<chain-hex>/diff/       one unpacked layer, an overlay lower directory
  *   layers/<chain-hex>/layer.json  {"chain_id", "diff_id", "parent", "blob", "size"}
@@ -61,6 +63,16 @@ int store_tag_get(struct image_store *s, const char *name_tag, char ret_id[IMAGE
                   struct herr *err);
 /* Point name_tag at id.  Caller holds the lock. */
 int store_tag_set(struct image_store *s, const char *name_tag, const char *id, struct herr *err);
+/* The whole index: {"tags": {...}, "digests": {...}}, both objects. */
+int store_index_load(struct image_store *s, json_t **ret, struct herr *err);
+/* Repository digests, "name@sha256:<manifest>" -> id, beside the tags in
+ * repositories.json {"tags": {...}, "digests": {...}}. */
+int store_digests_load(struct image_store *s, json_t **ret, struct herr *err);
+int store_digest_set(struct image_store *s, const char *name_digest, const char *id, struct herr *err);
+/* Replace the whole "tags" object (digests kept). */
+int store_tags_replace(struct image_store *s, json_t *tags, struct herr *err);
+/* Drop every tag and digest naming id. */
+int store_forget_image(struct image_store *s, const char *id, struct herr *err);
 
 /* Blobs.  digest is "sha256:<hex>". */
 char *blob_path(struct image_store *s, const char *digest);

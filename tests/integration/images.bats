@@ -83,6 +83,13 @@ podman_busybox() {
   [ "$output" = "Loaded image: localhost/pbb:1" ]
   run hull run --rm localhost/pbb:1 echo from-podman-oci
   [ "$output" = "from-podman-oci" ]
+  # the manifest's digest is the repository digest, and a reference
+  digest=$(tar -xOf "$HULL_TEST_ROOT/p-oci.tar" index.json | jq -r '.manifests[0].digest')
+  [ "$(hull image inspect localhost/pbb:1 | jq -r '.[0].RepoDigests[0]')" = "localhost/pbb@$digest" ]
+  run hull run --rm "localhost/pbb@$digest" echo by-digest
+  [ "$output" = by-digest ]
+  run hull images --digests localhost/pbb
+  [[ ${lines[1]} == *"$digest"* ]]
 }
 
 @test "load: OCI layout and docker archive written by skopeo, zstd layers" {
