@@ -61,7 +61,9 @@ static int write_layer_json(int dirfd, const struct layer_info *l, const char *p
                                              "parent", parent, "blob", l->blob, "size", (json_int_t)l->size);
         if (!j)
                 return herr_set(err, ENOMEM, "describing layer");
-        return json_write_path(dirfd, "layer.json", j, 1, err);
+        /* Not synced: the unpacked files beside it are not either (a
+         * layer's durability is the rename that publishes it). */
+        return json_write_path(dirfd, "layer.json", j, 0, err);
 }
 
 static void rm_tmp_dir(char **p)
