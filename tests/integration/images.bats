@@ -221,6 +221,14 @@ podman_busybox() {
   run "$HULL" --root "$R2" load <"$HULL_TEST_ROOT/two.tar"
   [ "$status" -eq 0 ]
   rm -rf "$R2"
+  # `docker save | gzip` and `| zstd`, read from a pipe
+  for z in gzip zstd; do
+    command -v $z >/dev/null || continue
+    run sh -c "$z -c '$HULL_TEST_ROOT/two.tar' | '$HULL' --root '$R2' load"
+    [ "$status" -eq 0 ]
+    [[ $output == *"Loaded image: a:1"* ]]
+    rm -rf "$R2"
+  done
 }
 
 @test "import: file and stdin, with -c and -m, runs" {
