@@ -119,6 +119,7 @@ int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, str
         if (pipe2(p, O_CLOEXEC) < 0)
                 return herr_set(err, errno, "creating pipe");
         fflush(NULL);   /* the child must not write our buffered output twice */
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
@@ -130,6 +131,8 @@ int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, str
                 /* A kill -9 of hull must not leave this child writing into
                  * tmp/ while the next lock holder empties it. */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);       /* killed before the line above took effect */
                 close(p[0]);
                 call_child(p[1], fn, arg, res, res_size);
         }
