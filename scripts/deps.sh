@@ -11,11 +11,15 @@ packages=(
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
+  # tests/integration/images.bats: the tools images come from and go to
+  podman skopeo umoci python3 zstd gzip
   # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
   # pure v1, in an initramfs made with cpio
   qemu-system-x86 cpio
   # benchmarks: the peers hull is measured against
   hyperfine crun runc time
+  # bench/images.sh: a Debian minbase rootfs to import and load
+  debootstrap
 )
 
 missing=()

@@ -56,5 +56,16 @@ struct run_args {
 int run_args_parse(struct run_args *a, int argc, char **argv);
 void run_args_free(struct run_args *a);
 int cmd_images(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_image.c */
+int cmd_load(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_save(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_import(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_export(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_commit(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_tag(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_rmi(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_history(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_image(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_system(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);

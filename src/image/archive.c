@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -54,28 +56,32 @@ int archive_ops_get(const struct hull_archive_ops **ret, struct herr *err)
                         HULL_ARCHIVE_MODULE, paths[0], paths[1], paths[2]);
 }
 
-struct unpack_reply {
+/* The reply of a child: its error, then res_size bytes of result. */
+struct reply_head {
         int ok;
-        struct hull_unpack_result res;
         struct herr err;
 };
 
-static __attribute__((noreturn)) void unpack_child(int wfd, int blob_fd, int dest_dirfd)
+static int write_all_fd(int fd, const void *p, size_t len)
 {
-        struct unpack_reply rep = { 0 };
-        const struct hull_archive_ops *ops;
-        if (archive_ops_get(&ops, &rep.err) == 0 &&
-            ops->unpack_layer(blob_fd, dest_dirfd, &rep.res, &rep.err) == 0)
-                rep.ok = 1;
-        /* Smaller than PIPE_BUF: one write, whole or not at all. */
-        _exit(write(wfd, &rep, sizeof rep) == (ssize_t)sizeof rep && rep.ok ? 0 : 1);
+        const char *c = p;
+        while (len > 0) {
+                ssize_t n = write(fd, c, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                c += n;
+                len -= (size_t)n;
+        }
+        return 0;
 }
 
-static int read_reply(int fd, struct unpack_reply *rep)
+static int read_all_fd(int fd, void *p, size_t len)
 {
         size_t got = 0;
-        while (got < sizeof *rep) {
-                ssize_t n = read(fd, (char *)rep + got, sizeof *rep - got);
+        while (got < len) {
+                ssize_t n = read(fd, (char *)p + got, len - got);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
@@ -85,46 +91,131 @@ static int read_reply(int fd, struct unpack_reply *rep)
         return 0;
 }
 
+static __attribute__((noreturn)) void call_child(int wfd, archive_child_fn fn, void *arg, void *res, size_t res_size)
+{
+        struct reply_head h = { 0 };
+        const struct hull_archive_ops *ops;
+        if (archive_ops_get(&ops, &h.err) == 0 && fn(ops, arg, res, &h.err) == 0)
+                h.ok = 1;
+        int bad = write_all_fd(wfd, &h, sizeof h) < 0 || (h.ok && res_size && write_all_fd(wfd, res, res_size) < 0);
+        _exit(!bad && h.ok ? 0 : 1);
+}
+
 static int wait_child(pid_t pid, struct herr *err)
 {
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        return herr_set(err, errno, "waiting for the unpacking process");
+                        return herr_set(err, errno, "waiting for the archive process");
         if (WIFSIGNALED(status))
-                return herr_set(err, 0, "unpacking process killed by signal %d (%s)", WTERMSIG(status),
+                return herr_set(err, 0, "archive process killed by signal %d (%s)", WTERMSIG(status),
                                 strsignal(WTERMSIG(status)));
         return 0;
 }
 
-int archive_unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err)
+int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, struct herr *err)
 {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return herr_set(err, errno, "creating pipe");
+        fflush(NULL);   /* the child must not write our buffered output twice */
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
                 close(p[0]);
                 close(p[1]);
-                return herr_set(err, e, "forking to unpack");
+                return herr_set(err, e, "forking for archive work");
         }
         if (pid == 0) {
+                /* A kill -9 of hull must not leave this child writing into
+                 * tmp/ while the next lock holder empties it. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);       /* killed before the line above took effect */
                 close(p[0]);
-                unpack_child(p[1], blob_fd, dest_dirfd);
+                call_child(p[1], fn, arg, res, res_size);
         }
         close(p[1]);
         _cleanup_close_ int rfd = p[0];
-        struct unpack_reply rep;
-        int r = read_reply(rfd, &rep);
+        struct reply_head h;
+        int r = read_all_fd(rfd, &h, sizeof h);
+        if (r == 0 && h.ok && res_size)
+                r = read_all_fd(rfd, res, res_size);
         if (wait_child(pid, err) < 0)
                 return -1;
         if (r < 0)
-                return herr_set(err, 0, "unpacking process exited without a result");
-        if (!rep.ok) {
-                *err = rep.err;
+                return herr_set(err, 0, "archive process exited without a result");
+        if (!h.ok) {
+                *err = h.err;
                 return err->errnum > 0 ? -err->errnum : -1;
         }
-        *ret = rep.res;
         return 0;
+}
+
+struct unpack_args {
+        int blob_fd, dest_dirfd;
+};
+
+static int unpack_fn(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err)
+{
+        struct unpack_args *a = arg;
+        return ops->unpack_layer(a->blob_fd, a->dest_dirfd, res, err);
+}
+
+int archive_unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err)
+{
+        struct unpack_args a = { blob_fd, dest_dirfd };
+        return archive_call(unpack_fn, &a, ret, sizeof *ret, err);
+}
+
+struct tree_args {
+        int dirfd, out_fd;
+        unsigned flags;
+};
+
+static int tree_fn(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err)
+{
+        struct tree_args *a = arg;
+        return ops->tar_tree(a->dirfd, a->out_fd, a->flags, res, err);
+}
+
+int archive_tar_tree(int dirfd, int out_fd, unsigned flags, struct hull_tar_result *ret, struct herr *err)
+{
+        struct tree_args a = { dirfd, out_fd, flags };
+        return archive_call(tree_fn, &a, ret, sizeof *ret, err);
+}
+
+struct members_args {
+        int out_fd;
+        const struct hull_tar_member *m;
+        size_t n;
+};
+
+static int members_fn(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err)
+{
+        struct members_args *a = arg;
+        return ops->tar_members(a->out_fd, a->m, a->n, err);
+}
+
+int archive_tar_members(int out_fd, const struct hull_tar_member *m, size_t n, struct herr *err)
+{
+        struct members_args a = { out_fd, m, n };
+        return archive_call(members_fn, &a, NULL, 0, err);
+}
+
+struct decompress_args {
+        int in_fd, out_fd;
+};
+
+static int decompress_fn(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err)
+{
+        struct decompress_args *a = arg;
+        return ops->decompress(a->in_fd, a->out_fd, err);
+}
+
+int archive_decompress(int in_fd, int out_fd, struct herr *err)
+{
+        struct decompress_args a = { in_fd, out_fd };
+        return archive_call(decompress_fn, &a, NULL, 0, err);
 }

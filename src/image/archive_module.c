@@ -8,6 +8,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include "base/cleanup.h"
 #include "base/sha256.h"
 #include "image/archive_module.h"
+#include "image/archive_write.h"
 #include "image/unpack.h"
 
 #define BUF_SIZE (128 * 1024)
@@ -22,8 +26,32 @@
 struct blob_src {               /* the blob's bytes, as read */
         int fd;
         struct sha256 hash;
+        long long done, total;  /* for the progress line; total 0: no line */
+        struct timespec shown;
         char buf[BUF_SIZE];
 };
+
+/* A progress line on a terminal, at most ten times a second, for blobs
+ * large enough that the wait is noticeable. */
+static void progress(struct blob_src *s, int last)
+{
+        struct timespec now;
+        if (!s->total)
+                return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long ms = (now.tv_sec - s->shown.tv_sec) * 1000 + (now.tv_nsec - s->shown.tv_nsec) / 1000000;
+        if (!last && ms < 100)
+                return;
+        s->shown = now;
+        fprintf(stderr, "\rUnpacking %7.1fMB / %.1fMB%s", s->done / 1e6, s->total / 1e6, last ? "\n" : "");
+}
+
+static void progress_begin(struct blob_src *s)
+{
+        struct stat st;
+        if (isatty(STDERR_FILENO) && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 16 * 1000 * 1000)
+                s->total = st.st_size;
+}
 
 struct tar_src {                /* the uncompressed tar stream */
         struct archive *raw;
@@ -60,6 +88,8 @@ static la_ssize_t blob_read(struct archive *a, void *data, const void **buf)
                 return -1;
         }
         sha256_add(&s->hash, s->buf, (size_t)n);
+        s->done += n;
+        progress(s, 0);
         *buf = s->buf;
         return n;
 }
@@ -161,6 +191,7 @@ static int unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *
                 return herr_set(err, ENOMEM, "reading layer");
         b->fd = blob_fd;
         sha256_begin(&b->hash);
+        progress_begin(b);
         sha256_begin(&t->hash);
         if (open_raw(b, &raw, err) < 0)
                 return -1;
@@ -171,6 +202,7 @@ static int unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *
                 return -1;
         if (drain(tar, t, b, err) < 0)
                 return -1;
+        progress(b, 1);
         digest_string(&t->hash, ret->diff_id);
         digest_string(&b->hash, ret->blob_digest);
         ret->size = unpack_size(u);
@@ -182,4 +214,7 @@ const struct hull_archive_ops hull_archive_ops = {
         .abi = HULL_ARCHIVE_ABI,
         .size = sizeof(struct hull_archive_ops),
         .unpack_layer = unpack_layer,
+        .tar_tree = tar_tree,
+        .tar_members = tar_members,
+        .decompress = decompress,
 };

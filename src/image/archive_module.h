@@ -22,6 +22,23 @@ struct hull_unpack_result {
         long long size;                         /* bytes of regular-file content written */
 };
 
+#define HULL_TAR_LAYER 1u
+/* Leave out etc/hostname, etc/hosts and etc/resolv.conf when they are empty
+ * files: the mount points hull made for its own files, not the user's. */
+#define HULL_TAR_SKIP_MOUNT_TARGETS 2u
+
+struct hull_tar_result {
+        char digest[IMAGE_DIGEST_LEN + 1];      /* sha256 of the tar stream written */
+        long long size;                         /* its length */
+};
+
+struct hull_tar_member {
+        const char *name;       /* path inside the tar */
+        int fd;                 /* content read from here when >= 0 (its size by fstat) */
+        const void *data;       /* else this */
+        size_t len;
+};
+
 struct hull_archive_ops {
         unsigned abi;   /* HULL_ARCHIVE_ABI: a module from another hull is refused */
         size_t size;    /* sizeof the module's table: members are only ever appended */
@@ -36,6 +53,16 @@ struct hull_archive_ops {
          * so that both digests cover every byte. */
         int (*unpack_layer)(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret,
                             struct herr *err);
+        /* Write the tree below dirfd as an uncompressed tar to out_fd, names
+         * sorted, no trusted.overlay.* xattr.  With HULL_TAR_LAYER the tree is
+         * an overlay upper directory and is written as a layer: character
+         * devices 0:0 become ".wh.NAME" and opaque directories get a
+         * ".wh..wh..opq" entry.  ret gets the stream's digest and length. */
+        int (*tar_tree)(int dirfd, int out_fd, unsigned flags, struct hull_tar_result *ret, struct herr *err);
+        /* An uncompressed tar of regular files, mode 0644, in the given order. */
+        int (*tar_members)(int out_fd, const struct hull_tar_member *m, size_t n, struct herr *err);
+        /* Copy in_fd to out_fd undoing gzip, zstd, xz or bzip2 (plain data is copied). */
+        int (*decompress)(int in_fd, int out_fd, struct herr *err);
 };
 
 /* Load the module once: beside the running binary, then in the build
@@ -51,6 +78,15 @@ int archive_ops_load(const char *path, const struct hull_archive_ops **ret, stru
  * container for hours, and a crash on a hostile layer is reported as an
  * error instead of taking hull down. */
 int archive_unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err);
+
+/* Run fn(ops, arg, res) in a child process with the module loaded; res
+ * (res_size bytes) and the error come back over a pipe.  fn may change
+ * the child as it likes (a private mount namespace, say): it exits after. */
+typedef int (*archive_child_fn)(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err);
+int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, struct herr *err);
+int archive_tar_tree(int dirfd, int out_fd, unsigned flags, struct hull_tar_result *ret, struct herr *err);
+int archive_tar_members(int out_fd, const struct hull_tar_member *m, size_t n, struct herr *err);
+int archive_decompress(int in_fd, int out_fd, struct herr *err);
 
 /* The table itself: defined by the module only. */
 extern const struct hull_archive_ops hull_archive_ops;

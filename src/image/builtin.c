@@ -35,6 +35,11 @@
 #define BUILTIN_ARCH "unknown"
 #endif
 
+const char *image_host_arch(void)
+{
+        return BUILTIN_ARCH;
+}
+
 /* Beside the binary, in the build tree (src/cli/hull and
  * tools/busybox.tar), then where it is installed. */
 static int builtin_find(char **ret, struct herr *err)

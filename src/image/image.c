@@ -63,6 +63,7 @@ int image_record_create(struct image_store *s, const char *config, size_t len, c
                 return herr_set(err, ENOMEM, "recording image %s", ret_id);
         if (json_write_path(s->dirfd, name, rec, 1, err) < 0)
                 return herr_wrap(err, "recording image %s", ret_id);
+        store_txn_note(s, name);
         return 0;
 }
 
@@ -83,7 +84,7 @@ static time_t parse_created(const char *s)
         return t;
 }
 
-static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, struct herr *err)
+static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, char ***ret_chains, struct herr *err)
 {
         _cleanup_strv_ char **chains = NULL;
         _cleanup_strv_ char **paths = calloc(1, sizeof(char *));
@@ -98,6 +99,7 @@ static int layer_paths(struct image_store *s, const json_t *rec, char ***ret, st
                         return herr_set(err, ENOMEM, "listing layers");
         }
         *ret = TAKE_PTR(paths);
+        *ret_chains = TAKE_PTR(chains);
         return 0;
 }
 
@@ -126,7 +128,7 @@ static void image_freep(struct image **img)
         image_free(*img);
 }
 
-static int image_load(struct image_store *s, const char *hex, const json_t *tags, struct image **ret,
+static int image_load(struct image_store *s, const char *hex, const json_t *index, struct image **ret,
                       struct herr *err)
 {
         _cleanup_free_ char *rname = record_name(hex);
@@ -137,7 +139,8 @@ static int image_load(struct image_store *s, const char *hex, const json_t *tags
                 return herr_set(err, ENOMEM, "loading image");
         snprintf(img->id, sizeof img->id, "sha256:%s", hex);
         if (json_load_path(s->dirfd, rname, &rec, err) < 0 || json_load_path(s->dirfd, cname, &img->config, err) < 0 ||
-            layer_paths(s, rec, &img->layers, err) < 0 || repo_tags(tags, img->id, &img->repo_tags, err) < 0)
+            layer_paths(s, rec, &img->layers, &img->chain_ids, err) < 0 || repo_tags(json_object_get(index, "tags"), img->id, &img->repo_tags, err) < 0 ||
+            repo_tags(json_object_get(index, "digests"), img->id, &img->repo_digests, err) < 0)
                 return herr_wrap(err, "image %s", img->id);
         img->size = json_int(rec, "size", 0);
         img->created = parse_created(json_str(img->config, "created"));
@@ -150,8 +153,17 @@ static int resolve_tag(struct image_store *s, const struct image_ref *r, char he
                        struct herr *err)
 {
         char id[IMAGE_DIGEST_LEN + 1];
-        if (r->digest[0])
-                return 0;       /* no repository digests are recorded before pulls exist */
+        if (r->digest[0]) {     /* name@digest: a recorded repository digest */
+                _cleanup_json_ json_t *digests = NULL;
+                _cleanup_free_ char *key = xasprintf("%s@%s", r->name, r->digest);
+                if (store_digests_load(s, &digests, err) < 0)
+                        return -1;
+                const char *v = json_str(digests, key);
+                if (!v || !image_digest_valid(v))
+                        return 0;
+                strcpy(hex, digest_hex(v));
+                return 1;
+        }
         _cleanup_free_ char *key = image_ref_string(r);
         int found = store_tag_get(s, key, id, err);
         if (found == 0 && !strcmp(key, BUILTIN_IMAGE_REF)) {
@@ -218,7 +230,7 @@ int image_lookup(struct image_store *s, const char *ref, struct image **ret, str
         int r = resolve(s, ref, hex, err);
         if (r < 0)
                 return r;
-        if (store_tags_load(s, &tags, err) < 0)
+        if (store_index_load(s, &tags, err) < 0)
                 return -1;
         return image_load(s, hex, tags, ret, err);
 }
@@ -271,7 +283,7 @@ int image_list(struct image_store *s, struct image ***ret, size_t *ret_n, struct
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         char hex[SHA256_HEX_LEN + 1];
-        if (store_tags_load(s, &tags, err) < 0 || open_images_dir(s, &d, err) < 0)
+        if (store_index_load(s, &tags, err) < 0 || open_images_dir(s, &d, err) < 0)
                 return -1;
         while ((de = readdir(d))) {
                 struct image *img;
@@ -318,6 +330,8 @@ void image_free(struct image *img)
                 json_decref(img->config);
         strv_free(img->layers);
         strv_free(img->repo_tags);
+        strv_free(img->repo_digests);
+        strv_free(img->chain_ids);
         free(img);
 }
 

@@ -61,7 +61,9 @@ static int write_layer_json(int dirfd, const struct layer_info *l, const char *p
                                              "parent", parent, "blob", l->blob, "size", (json_int_t)l->size);
         if (!j)
                 return herr_set(err, ENOMEM, "describing layer");
-        return json_write_path(dirfd, "layer.json", j, 1, err);
+        /* Not synced: the unpacked files beside it are not either (a
+         * layer's durability is the rename that publishes it). */
+        return json_write_path(dirfd, "layer.json", j, 0, err);
 }
 
 static void rm_tmp_dir(char **p)
@@ -102,9 +104,13 @@ static int unpack_new_layer(struct image_store *s, const char *blob, const char 
         ret->size = res.size;
         if (write_layer_json(tfd, ret, parent, err) < 0)
                 return herr_wrap(err, "layer %s", ret->chain_id);
-        _cleanup_free_ char *dst = xasprintf("%s/layers/%s", s->dir, digest_hex(ret->chain_id));
-        if (rename(tmp, dst) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-                return herr_set(err, errno, "storing layer %s", ret->chain_id);
+        _cleanup_free_ char *rel = xasprintf("layers/%s", digest_hex(ret->chain_id));
+        if (renameat(AT_FDCWD, tmp, s->dirfd, rel) < 0) {
+                if (errno != EEXIST && errno != ENOTEMPTY)
+                        return herr_set(err, errno, "storing layer %s", ret->chain_id);
+        } else {
+                store_txn_note(s, rel);
+        }
         return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/strv.h"
 #include "image/store.h"
 
 static int make_layout(int dirfd, struct herr *err)
@@ -57,6 +58,7 @@ void image_store_close(struct image_store *s)
 {
         if (!s)
                 return;
+        strv_free(s->txn);
         if (s->lockfd >= 0)
                 close(s->lockfd);
         if (s->dirfd >= 0)
@@ -108,20 +110,86 @@ char *store_tmp_template(struct image_store *s, const char *what)
         return xasprintf("%s/tmp/%s-XXXXXX", s->dir, what);
 }
 
-int store_tags_load(struct image_store *s, json_t **ret, struct herr *err)
+/* The whole index, with "tags" and "digests" objects (empty when missing). */
+int store_index_load(struct image_store *s, json_t **ret, struct herr *err)
 {
         _cleanup_json_ json_t *index = NULL;
-        if (faccessat(s->dirfd, STORE_TAGS, F_OK, 0) < 0 && errno == ENOENT) {
-                *ret = json_object();
-                return 0;
-        }
-        if (json_load_path(s->dirfd, STORE_TAGS, &index, err) < 0)
+        if (faccessat(s->dirfd, STORE_TAGS, F_OK, 0) < 0 && errno == ENOENT)
+                index = json_object();
+        else if (json_load_path(s->dirfd, STORE_TAGS, &index, err) < 0)
                 return herr_wrap(err, "image store %s", s->dir);
-        json_t *tags = json_object_get(index, "tags");
-        if (!json_is_object(tags))
-                return herr_set(err, 0, "%s/%s: \"tags\" is not an object", s->dir, STORE_TAGS);
-        *ret = json_incref(tags);
+        if (!json_is_object(index))
+                return herr_set(err, 0, "%s/%s: not an object", s->dir, STORE_TAGS);
+        static const char *const keys[] = { "tags", "digests" };
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                json_t *o = json_object_get(index, keys[i]);
+                if (!o)
+                        json_object_set_new(index, keys[i], json_object());
+                else if (!json_is_object(o))
+                        return herr_set(err, 0, "%s/%s: \"%s\" is not an object", s->dir, STORE_TAGS, keys[i]);
+        }
+        *ret = TAKE_PTR(index);
         return 0;
+}
+
+static int index_get(struct image_store *s, const char *key, json_t **ret, struct herr *err)
+{
+        _cleanup_json_ json_t *index = NULL;
+        if (store_index_load(s, &index, err) < 0)
+                return -1;
+        *ret = json_incref(json_object_get(index, key));
+        return 0;
+}
+
+int store_tags_load(struct image_store *s, json_t **ret, struct herr *err)
+{
+        return index_get(s, "tags", ret, err);
+}
+
+int store_digests_load(struct image_store *s, json_t **ret, struct herr *err)
+{
+        return index_get(s, "digests", ret, err);
+}
+
+static int index_set(struct image_store *s, const char *which, const char *key, const char *id, struct herr *err)
+{
+        _cleanup_json_ json_t *index = NULL;
+        if (store_index_load(s, &index, err) < 0)
+                return -1;
+        json_object_set_new(json_object_get(index, which), key, json_string(id));
+        if (json_write_path(s->dirfd, STORE_TAGS, index, 1, err) < 0)
+                return herr_wrap(err, "recording %s", key);
+        return 0;
+}
+
+int store_digest_set(struct image_store *s, const char *name_digest, const char *id, struct herr *err)
+{
+        return index_set(s, "digests", name_digest, id, err);
+}
+
+int store_tags_replace(struct image_store *s, json_t *tags, struct herr *err)
+{
+        _cleanup_json_ json_t *index = NULL;
+        if (store_index_load(s, &index, err) < 0)
+                return -1;
+        json_object_set(index, "tags", tags);
+        return json_write_path(s->dirfd, STORE_TAGS, index, 1, err);
+}
+
+int store_forget_image(struct image_store *s, const char *id, struct herr *err)
+{
+        _cleanup_json_ json_t *index = NULL;
+        if (store_index_load(s, &index, err) < 0)
+                return -1;
+        static const char *const keys[] = { "tags", "digests" };
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                json_t *o = json_object_get(index, keys[i]), *v;
+                const char *k;
+                void *tmp;
+                json_object_foreach_safe(o, tmp, k, v) if (!strcmp(json_string_value(v) ?: "", id))
+                        json_object_del(o, k);
+        }
+        return json_write_path(s->dirfd, STORE_TAGS, index, 1, err);
 }
 
 int store_tag_get(struct image_store *s, const char *name_tag, char ret_id[IMAGE_DIGEST_LEN + 1],
@@ -141,14 +209,28 @@ int store_tag_get(struct image_store *s, const char *name_tag, char ret_id[IMAGE
 
 int store_tag_set(struct image_store *s, const char *name_tag, const char *id, struct herr *err)
 {
-        _cleanup_json_ json_t *tags = NULL;
-        if (store_tags_load(s, &tags, err) < 0)
-                return -1;
-        json_object_set_new(tags, name_tag, json_string(id));
-        _cleanup_json_ json_t *index = json_pack("{sO}", "tags", tags);
-        if (!index)
-                return herr_set(err, ENOMEM, "tagging %s", name_tag);
-        if (json_write_path(s->dirfd, STORE_TAGS, index, 1, err) < 0)
-                return herr_wrap(err, "tagging %s", name_tag);
-        return 0;
+        return index_set(s, "tags", name_tag, id, err);
+}
+
+void store_txn_begin(struct image_store *s)
+{
+        strv_free(s->txn);
+        s->txn = calloc(1, sizeof(char *));
+}
+
+void store_txn_note(struct image_store *s, const char *relpath)
+{
+        /* Out of memory here only costs an unreferenced leftover that
+         * prune removes: never a reason to fail the command. */
+        if (s->txn)
+                (void)strv_push(&s->txn, relpath);
+}
+
+void store_txn_end(struct image_store *s, int rollback)
+{
+        struct herr ignored;
+        for (size_t i = 0; rollback && s->txn && s->txn[i]; i++)
+                rm_rf_at(s->dirfd, s->txn[i], &ignored);
+        strv_free(s->txn);
+        s->txn = NULL;
 }

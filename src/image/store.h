@@ -3,7 +3,9 @@
  * Under <root>/image/, OCI-like and content-addressed:
  *
  *   lock                           flock()ed by every writer
- *   repositories.json              {"tags": {"name:tag": "sha256:<id>"}}, replaced atomically
+ *   repositories.json              {"tags": {"name:tag": "sha256:<id>"},
+ *                                   "digests": {"name@sha256:<manifest>": "sha256:<id>"}},
+ *                                  replaced atomically
  *   blobs/sha256/<hex>             content by digest: layer tarballs as received, image configs
  *   layers/<chain-hex>/diff/       one unpacked layer, an overlay lower directory
  *   layers/<chain-hex>/layer.json  {"chain_id", "diff_id", "parent", "blob", "size"}
@@ -28,6 +30,7 @@ struct image_store {
         int dirfd;
         int lockfd;             /* held while lock_depth > 0 */
         int lock_depth;
+        char **txn;             /* store paths made since store_txn_begin(); NULL when none is open */
 };
 
 #define STORE_TAGS "repositories.json"
@@ -44,6 +47,15 @@ static inline void store_unlockp(struct image_store **s)
 /* A fresh path under tmp/ ending in "-XXXXXX" for mkstemp/mkdtemp. */
 char *store_tmp_template(struct image_store *s, const char *what);
 
+/* Undo for commands that add several things (load, import, commit): every
+ * blob and layer that did not exist before is noted, and removed again by
+ * store_txn_rollback(), so that a failure leaves the store as it was.
+ * (A kill -9 leaves them unreferenced: `image prune` removes them.)  Caller
+ * holds the lock. */
+void store_txn_begin(struct image_store *s);
+void store_txn_note(struct image_store *s, const char *relpath);
+void store_txn_end(struct image_store *s, int rollback);
+
 /* The tag index: the "tags" object (new reference; empty when none). */
 int store_tags_load(struct image_store *s, json_t **ret, struct herr *err);
 /* 1 and the id when name_tag ("name:tag") is tagged, 0 when not. */
@@ -51,6 +63,16 @@ int store_tag_get(struct image_store *s, const char *name_tag, char ret_id[IMAGE
                   struct herr *err);
 /* Point name_tag at id.  Caller holds the lock. */
 int store_tag_set(struct image_store *s, const char *name_tag, const char *id, struct herr *err);
+/* The whole index: {"tags": {...}, "digests": {...}}, both objects. */
+int store_index_load(struct image_store *s, json_t **ret, struct herr *err);
+/* Repository digests, "name@sha256:<manifest>" -> id, beside the tags in
+ * repositories.json {"tags": {...}, "digests": {...}}. */
+int store_digests_load(struct image_store *s, json_t **ret, struct herr *err);
+int store_digest_set(struct image_store *s, const char *name_digest, const char *id, struct herr *err);
+/* Replace the whole "tags" object (digests kept). */
+int store_tags_replace(struct image_store *s, json_t *tags, struct herr *err);
+/* Drop every tag and digest naming id. */
+int store_forget_image(struct image_store *s, const char *id, struct herr *err);
 
 /* Blobs.  digest is "sha256:<hex>". */
 char *blob_path(struct image_store *s, const char *digest);
@@ -59,6 +81,18 @@ int blob_open(struct image_store *s, const char *digest, struct herr *err);
 int blob_put_fd(struct image_store *s, int fd, char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err);
 int blob_put(struct image_store *s, const void *data, size_t len, char ret_digest[IMAGE_DIGEST_LEN + 1],
              struct herr *err);
+/* Hash the file at path (under tmp/) and rename it into blobs/. */
+int blob_adopt(struct image_store *s, const char *path, char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err);
+/* Store the content of fd (read from its start); expect, when not NULL,
+ * is the digest it must have ("digest mismatch" otherwise).  may_link: fd
+ * is a file under tmp/ that may simply be hard-linked into blobs/. */
+int blob_put_file(struct image_store *s, int fd, const char *expect, int may_link,
+                  char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err);
+/* 1 when the blob is stored. */
+int blob_exists(struct image_store *s, const char *digest);
+/* Remove the layers and blobs no image record refers to (what rmi left,
+ * or a killed load).  Caller holds the lock. */
+int store_gc(struct image_store *s, struct herr *err);
 
 /* Image records.  Store config (the exact bytes that are hashed) as a
  * blob and a record over the layers named by chain id, bottom first;

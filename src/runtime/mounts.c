@@ -124,6 +124,19 @@ static uint64_t attr_of(unsigned long flags)
         return a;
 }
 
+/* fsconfig() takes string values of at most 256 bytes, which the
+ * lowerdir of an image with a few layers exceeds: such a list is given one
+ * directory at a time with "lowerdir+" (Linux 6.8), top layer first as in
+ * the colon-separated list. */
+static int set_lowerdirs(int fsfd, char *list)
+{
+        char *save = NULL;
+        for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+                if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0)
+                        return -1;
+        return 0;
+}
+
 int rt_fs_mount_fd(const char *type, const char *source, const char *data, unsigned long flags,
                        struct herr *err)
 {
@@ -140,7 +153,10 @@ int rt_fs_mount_fd(const char *type, const char *source, const char *data, unsig
                         int r;
                         if (eq) {
                                 *eq = '\0';
-                                r = fsconfig(fsfd, FSCONFIG_SET_STRING, o, eq + 1, 0);
+                                if (!strcmp(o, "lowerdir") && strlen(eq + 1) > 255)
+                                        r = set_lowerdirs(fsfd, eq + 1);
+                                else
+                                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, o, eq + 1, 0);
                         } else {
                                 r = fsconfig(fsfd, FSCONFIG_SET_FLAG, o, NULL, 0);
                         }
@@ -210,16 +226,33 @@ static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
         return 0;
 }
 
+/* Before Linux 6.8 there is no "lowerdir+", and fsconfig() refuses the
+ * lowerdir of an image with more than a few layers (256 bytes at most);
+ * mount(2) takes a page of options.  Safe: this runs in the container's
+ * private mount namespace, so the mount is never seen on the host. */
+static int mount_overlay_legacy(const struct oci_spec *s, struct herr *err)
+{
+        if (strlen(s->overlay) >= 4096)
+                return herr_set(err, E2BIG, "root filesystem: overlay options of %zu bytes (too many layers)",
+                                strlen(s->overlay));
+        if (mount("overlay", s->root_path, "overlay", 0, s->overlay) < 0)
+                return herr_set(err, errno, "root filesystem: mounting overlay");
+        return 0;
+}
+
 static int mount_rootfs(const struct oci_spec *s, struct herr *err)
 {
         _cleanup_close_ int target = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (target < 0)
                 return herr_set(err, errno, "root %s", s->root_path);
         _cleanup_close_ int mfd = -EBADF;
-        if (s->overlay)
+        if (s->overlay) {
                 mfd = rt_fs_mount_fd("overlay", "overlay", s->overlay, 0, err);
-        else
+                if (mfd < 0 && err->errnum == EINVAL && strlen(s->overlay) > 255)
+                        return mount_overlay_legacy(s, err);
+        } else {
                 mfd = bind_fd(s->root_path, MS_BIND | MS_REC, 0, err);
+        }
         if (mfd < 0)
                 return herr_wrap(err, "root filesystem");
         if (rt_attach(mfd, target, "the root filesystem", err) < 0)
