@@ -7,6 +7,7 @@ packages=(
   # build
   gcc libc6-dev meson ninja-build pkg-config
   libjansson-dev libarchive-dev libseccomp-dev libcap-dev nettle-dev
+  libmnl-dev libnftables-dev
   # the built-in busybox image is made from this at build time
   busybox-static
   # tests

@@ -58,3 +58,6 @@ void run_args_free(struct run_args *a);
 int cmd_images(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_network.c */
+int cmd_network(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_port(const struct engine_ctx *ctx, int argc, char **argv);

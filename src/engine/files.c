@@ -9,7 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 
-static const char hosts_default[] =
+const char hosts_default[] =
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n"
         "fe00::0\tip6-localnet\n"

@@ -9,3 +9,5 @@ int files_write(int dirfd, const char *hostname, int host_network, struct herr *
  * nothing inside another network namespace); public defaults when nothing
  * is left.  Returns a malloc'd string. */
 char *resolv_conf_filter(const char *host);
+/* Docker's /etc/hosts for a container with a network of its own. */
+extern const char hosts_default[];

@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "base/strv.h"
 #include "engine/container.h"
+#include "engine/network.h"
 #include "engine/monitor.h"
 #include "engine/monitor_io.h"
 #include "engine/stats.h"
@@ -318,6 +319,7 @@ int engine_inspect(const struct engine_ctx *ctx, const char *ref, json_t **ret, 
         json_object_set_new(j, "LogPath", json_string(log));
         json_object_set_new(j, "Driver", json_string("overlay"));
         json_object_del(j, "ImageName");
+        net_inspect_fill(&c, j);
         *ret = j;
         return 0;
 }
