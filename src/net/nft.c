@@ -68,6 +68,7 @@ static const char table_body[] =
         "add set ip %1$s bridges { type ifname; }\n"
         "add set ip %1$s masq { type ifname; }\n"
         "add set ip %1$s internal { type ifname; }\n"
+        "add set ip %1$s intra { type ifname . ifname; }\n"
         "add map ip %1$s pub_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
         "add map ip %1$s pub_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
         "add chain ip %1$s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
@@ -91,6 +92,9 @@ static const char table_body[] =
         /* Networks are isolated from each other (every hull bridge of every
          * root is named hull*), published ports excepted. */
         "add rule ip %1$s forward ct status dnat accept\n"
+        /* With br_netfilter loaded, traffic between two containers of one
+         * bridge passes here too, in and out on that bridge. */
+        "add rule ip %1$s forward iifname . oifname @intra accept\n"
         "add rule ip %1$s forward iifname @internal drop\n"
         "add rule ip %1$s forward oifname @internal drop\n"
         "add rule ip %1$s forward iifname \"hull*\" oifname \"hull*\" drop\n";
@@ -123,6 +127,7 @@ int nft_table_delete(const char *table, struct herr *err)
 int nft_bridge_add(const char *table, const char *bridge, int internal, struct herr *err)
 {
         _cleanup_free_ char *cmds = xasprintf("add element ip %1$s bridges { \"%2$s\" }\n"
+                                              "add element ip %1$s intra { \"%2$s\" . \"%2$s\" }\n"
                                               "add element ip %1$s %3$s { \"%2$s\" }\n",
                                               table, bridge, internal ? "internal" : "masq");
         return nft_run(cmds, err);
@@ -136,6 +141,8 @@ void nft_bridge_del(const char *table, const char *bridge)
                 _cleanup_free_ char *cmds = xasprintf("delete element ip %s %s { \"%s\" }\n", table, sets[i], bridge);
                 nft_run(cmds, &ignored);
         }
+        _cleanup_free_ char *intra = xasprintf("delete element ip %1$s intra { \"%2$s\" . \"%2$s\" }\n", table, bridge);
+        nft_run(intra, &ignored);
 }
 
 static char *port_elem(const char *verb, const char *table, const struct nft_port *p, int with_value)
@@ -152,22 +159,22 @@ static char *port_elem(const char *verb, const char *table, const struct nft_por
 
 int nft_ports_add(const char *table, const struct nft_port *p, size_t n, struct herr *err)
 {
-        if (!n)
-                return 0;
-        _cleanup_free_ char *cmds = xstrdup("");
+        /* One at a time, so that a taken port is named; on failure the
+         * ones already added are withdrawn: all or none. */
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *e = port_elem("create", table, &p[i], 1);
-                char *c = xasprintf("%s%s", cmds, e);
-                free(cmds);
-                cmds = c;
+                _cleanup_free_ char *cmds = port_elem("create", table, &p[i], 1);
+                struct herr e;
+                if (nft_run(cmds, &e) == 0)
+                        continue;
+                nft_ports_del(table, p, i);
+                char ip[16];
+                if (strstr(e.msg, "File exists"))
+                        return herr_set(err, 0, "Bind for %s:%d failed: port is already allocated",
+                                        ip4_fmt(p[i].host_ip, ip), p[i].host_port);
+                *err = e;
+                return herr_wrap(err, "publishing ports");
         }
-        struct herr e;
-        if (nft_run(cmds, &e) == 0)
-                return 0;
-        if (strstr(e.msg, "File exists"))
-                return herr_set(err, 0, "a host port asked for is already allocated");
-        *err = e;
-        return herr_wrap(err, "publishing ports");
+        return 0;
 }
 
 void nft_ports_del(const char *table, const struct nft_port *p, size_t n)
