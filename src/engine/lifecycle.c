@@ -216,6 +216,10 @@ int engine_start(const struct engine_ctx *ctx, const char *ref, int attach, int 
         }
         /* A monitor that was killed (or a reboot) left the cgroup behind. */
         cleanup_without_monitor(&c);
+        if (net_ensure(ctx, &c, err) < 0) {
+                container_unlock(&c);
+                return -1;
+        }
         struct monitor_opts mo = { .wait_attach = attach };
         int r = monitor_start(ctx, &c, &mo, err);
         container_unlock(&c);

@@ -161,7 +161,9 @@ int network_bridge_up(const struct engine_ctx *ctx, const struct network *n, str
         if (made <= 0)
                 return made;
         _cleanup_free_ char *table = network_table(ctx);
-        if (nft_table_ensure(table, err) < 0 || nft_bridge_add(table, n->bridge, n->internal, err) < 0) {
+        char a[16];
+        _cleanup_free_ char *subnet = xasprintf("%s/%d", ip4_fmt(n->subnet.addr, a), n->subnet.prefix);
+        if (nft_table_ensure(table, err) < 0 || nft_bridge_add(table, n->bridge, subnet, n->internal, err) < 0) {
                 struct herr ignored;
                 bridge_delete(n->bridge, &ignored);
                 return -1;
@@ -338,7 +340,9 @@ static int network_make(const struct engine_ctx *ctx, const struct net_create_op
                 struct herr ignored;
                 if (bridge_made) {
                         _cleanup_free_ char *table = network_table(ctx);
-                        nft_bridge_del(table, bridge);
+                        char a[16];
+                        _cleanup_free_ char *subnet = xasprintf("%s/%d", ip4_fmt(s.addr, a), s.prefix);
+                        nft_bridge_del(table, bridge, subnet);
                         bridge_delete(bridge, &ignored);
                 }
                 rm_rf(tmp, &ignored);
@@ -450,7 +454,9 @@ int engine_network_inspect(const struct engine_ctx *ctx, const char *ref, json_t
 static int network_destroy(const struct engine_ctx *ctx, struct network *n, struct herr *err)
 {
         _cleanup_free_ char *table = network_table(ctx);
-        nft_bridge_del(table, n->bridge);
+        char a[16];
+        _cleanup_free_ char *subnet = xasprintf("%s/%d", ip4_fmt(n->subnet.addr, a), n->subnet.prefix);
+        nft_bridge_del(table, n->bridge, subnet);
         if (bridge_delete(n->bridge, err) < 0)
                 return -1;
         /* Renamed away first: a half-removed directory is never a network. */

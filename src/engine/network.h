@@ -72,5 +72,7 @@ int net_plan(const struct engine_ctx *ctx, const struct run_opts *o, const char 
 int net_setup(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img, struct container *c,
               const char *hostname, struct herr *err);
 void net_release(const struct engine_ctx *ctx, const struct container *c);
+/* Before a start: bring back what a reboot took (namespace, veth, rules). */
+int net_ensure(const struct engine_ctx *ctx, const struct container *c, struct herr *err);
 /* inspect's NetworkSettings (and HostConfig.PortBindings). */
 void net_inspect_fill(const struct container *c, json_t *inspect);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -19,6 +20,7 @@
 #include "base/json.h"
 #include "base/sha256.h"
 #include "base/strv.h"
+#include "config.h"
 #include "engine/container.h"
 #include "engine/files.h"
 #include "image/image.h"
@@ -55,9 +57,14 @@ static int open_mode_network(const struct engine_ctx *ctx, const char *m, struct
         return network_open(ctx, m, n, err);
 }
 
+/* Under /run for every root (ids are unique): a namespace is runtime
+ * state, gone at reboot (net_ensure makes it again), and its bind mount
+ * must not sit inside a root that a test or an admin deletes. */
+#define NETNS_DIR HULL_DEFAULT_RUNDIR "/netns"
+
 static char *netns_path(const struct engine_ctx *ctx, const char *id)
 {
-        return xasprintf("%s/netns/%s", ctx->run_dir, id);
+        return xasprintf("%s/%s", NETNS_DIR, id);
 }
 
 static int load_net(const char *cdir, json_t **ret)
@@ -467,8 +474,7 @@ static int setup_bridge(const struct engine_ctx *ctx, const struct run_opts *o, 
         if (r == 0) {
                 _cleanup_free_ char *ns = netns_path(ctx, c->id);
                 json_object_set_new(nj, "SandboxKey", json_string(ns));
-                _cleanup_free_ char *dir = xasprintf("%s/netns", ctx->run_dir);
-                r = mkdir_p(dir, 0700, err) < 0 || save_net(c->dir, nj, err) < 0 ||
+                r = mkdir_p(NETNS_DIR, 0700, err) < 0 || save_net(c->dir, nj, err) < 0 ||
                                     netns_create(json_str(nj, "SandboxKey"), err) < 0
                             ? -1 : 0;
         }
@@ -684,4 +690,58 @@ int engine_network_disconnect(const struct engine_ctx *ctx, const char *net, con
         network_close(&n);
         container_close(&c);
         return r;
+}
+
+/* After a reboot the namespace, the interfaces, the bridge and the rules
+ * are gone while the store still has them: make them again, with the
+ * addresses the container holds. */
+int net_ensure(const struct engine_ctx *ctx, const struct container *c, struct herr *err)
+{
+        _cleanup_json_ json_t *nj = NULL;
+        if (load_net(c->dir, &nj) < 0 || !json_str(nj, "SandboxKey"))
+                return 0;
+        const char *ns = json_str(nj, "SandboxKey");
+        struct statfs sf;
+        if (statfs(ns, &sf) == 0 && sf.f_type == 0x6e736673 /* NSFS_MAGIC */)
+                return 0;
+        unlink(ns);
+        if (mkdir_p(NETNS_DIR, 0700, err) < 0 || netns_create(ns, err) < 0)
+                return herr_wrap(err, "restoring the network of %.12s", c->id);
+        const char *name;
+        json_t *ep;
+        json_object_foreach(json_object_get(nj, "Networks"), name, ep) {
+                struct network n = NETWORK_INIT;
+                struct endpoint_cfg e = { .netns = ns, .host_if = json_str(ep, "HostIf"),
+                                          .ifname = json_str(ep, "IfName"), .mtu = 1500 };
+                char mac[18];
+                int r = network_open(ctx, name, &n, err);
+                if (r == 0)
+                        r = network_bridge_up(ctx, &n, err);
+                if (r == 0 && (!e.host_if || !e.ifname || ip4_parse(json_str(ep, "IPAddress"), &e.ip) < 0 ||
+                               mac_for(json_str(ep, "MacAddress"), e.ip, e.mac, mac) < 0))
+                        r = herr_set(err, 0, "damaged net.json");
+                if (r == 0) {
+                        e.bridge = n.bridge;
+                        e.gateway = n.gateway;
+                        e.prefix = n.subnet.prefix;
+                        e.default_route = !strcmp(e.ifname, "eth0");
+                        endpoint_del(e.host_if);
+                        r = endpoint_add(&e, err);
+                }
+                network_close(&n);
+                if (r < 0)
+                        return herr_wrap(err, "restoring the network of %.12s", c->id);
+        }
+        json_t *ports = json_object_get(nj, "Ports");
+        if (json_array_size(ports)) {
+                struct nft_port *v = NULL;
+                size_t np = nft_ports(ports, json_str(json_array_get(ports, 0), "ContainerIp"), &v);
+                _cleanup_free_ char *table = network_table(ctx);
+                nft_ports_del(table, v, np);
+                int r = nft_table_ensure(table, err) < 0 || nft_ports_add(table, v, np, err) < 0 ? -1 : 0;
+                free(v);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
 }

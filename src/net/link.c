@@ -99,6 +99,8 @@ int endpoint_add(const struct endpoint_cfg *e, struct herr *err)
         if (r == 0)
                 r = nl_link_up(n, idx, 0, br, NULL, err);
         if (r == 0)
+                r = nl_brport_hairpin(n, idx, err);
+        if (r == 0)
                 r = netns_enter(e->netns, endpoint_inside, (void *)e, err);
         if (r < 0) {
                 struct herr ignored;

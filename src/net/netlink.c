@@ -142,6 +142,19 @@ int nl_link_up(struct nl *n, int ifindex, int mtu, int master, const uint8_t *ma
         return r < 0 ? herr_set(err, -r, "setting up link %d", ifindex) : 0;
 }
 
+int nl_brport_hairpin(struct nl *n, int ifindex, struct herr *err)
+{
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *h = msg_link(buf, RTM_SETLINK, 0, ifindex);
+        struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+        ifi->ifi_family = AF_BRIDGE;
+        struct nlattr *pi = mnl_attr_nest_start(h, IFLA_PROTINFO);
+        mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
+        mnl_attr_nest_end(h, pi);
+        int r = nl_talk(n, h, NULL, NULL);
+        return r < 0 ? herr_set(err, -r, "setting hairpin mode on link %d", ifindex) : 0;
+}
+
 int nl_addr_add(struct nl *n, int ifindex, uint32_t addr, int prefix, struct herr *err)
 {
         char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -26,6 +26,10 @@ int nl_veth_add(struct nl *n, const char *name, const char *peer, int netns_fd, 
 int nl_link_del(struct nl *n, const char *name, struct herr *err);
 /* Up, and optionally: MTU (0 keeps), master (0 keeps), MAC (NULL keeps). */
 int nl_link_up(struct nl *n, int ifindex, int mtu, int master, const uint8_t *mac, struct herr *err);
+/* Let the bridge send a frame back out of the port it came in on: with
+ * br_netfilter, a container reaching its own published port is DNATed
+ * inside the bridge and leaves where it entered. */
+int nl_brport_hairpin(struct nl *n, int ifindex, struct herr *err);
 /* IPv4 address (network byte order) with its prefix. */
 int nl_addr_add(struct nl *n, int ifindex, uint32_t addr, int prefix, struct herr *err);
 int nl_route_default(struct nl *n, int ifindex, uint32_t gw, struct herr *err);

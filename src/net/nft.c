@@ -69,6 +69,7 @@ static const char table_body[] =
         "add set ip %1$s masq { type ifname; }\n"
         "add set ip %1$s internal { type ifname; }\n"
         "add set ip %1$s intra { type ifname . ifname; }\n"
+        "add set ip %1$s subnets { type ipv4_addr; flags interval; }\n"
         "add map ip %1$s pub_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
         "add map ip %1$s pub_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
         "add chain ip %1$s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
@@ -85,19 +86,22 @@ static const char table_body[] =
         "add rule ip %1$s published meta l4proto { tcp, udp } dnat ip to meta l4proto . th dport map @pub_any\n"
         /* A connection from 127.0.0.1 cannot be answered by the container
          * (its own loopback), nor one from a container to itself through
-         * the host (hairpin): both leave with the bridge's address. */
+         * the host (hairpin): both leave with the bridge's address.  (By
+         * source address: with br_netfilter a hairpin never has an iif.) */
         "add rule ip %1$s postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
-        "add rule ip %1$s postrouting oifname @bridges iifname @bridges ct status dnat masquerade\n"
+        "add rule ip %1$s postrouting oifname @bridges ct status dnat ip saddr @subnets masquerade\n"
         "add rule ip %1$s postrouting iifname @masq oifname != @bridges masquerade\n"
         /* Networks are isolated from each other (every hull bridge of every
-         * root is named hull*), published ports excepted. */
+         * root is named hull*), published ports excepted.  Only this root's
+         * bridges are matched on the way in: with br_netfilter, traffic
+         * within another root's bridge passes through this chain too. */
         "add rule ip %1$s forward ct status dnat accept\n"
         /* With br_netfilter loaded, traffic between two containers of one
          * bridge passes here too, in and out on that bridge. */
         "add rule ip %1$s forward iifname . oifname @intra accept\n"
         "add rule ip %1$s forward iifname @internal drop\n"
         "add rule ip %1$s forward oifname @internal drop\n"
-        "add rule ip %1$s forward iifname \"hull*\" oifname \"hull*\" drop\n";
+        "add rule ip %1$s forward iifname @bridges oifname \"hull*\" drop\n";
 
 int nft_table_ensure(const char *table, struct herr *err)
 {
@@ -124,16 +128,17 @@ int nft_table_delete(const char *table, struct herr *err)
         return -1;
 }
 
-int nft_bridge_add(const char *table, const char *bridge, int internal, struct herr *err)
+int nft_bridge_add(const char *table, const char *bridge, const char *subnet, int internal, struct herr *err)
 {
         _cleanup_free_ char *cmds = xasprintf("add element ip %1$s bridges { \"%2$s\" }\n"
                                               "add element ip %1$s intra { \"%2$s\" . \"%2$s\" }\n"
+                                              "add element ip %1$s subnets { %4$s }\n"
                                               "add element ip %1$s %3$s { \"%2$s\" }\n",
-                                              table, bridge, internal ? "internal" : "masq");
+                                              table, bridge, internal ? "internal" : "masq", subnet);
         return nft_run(cmds, err);
 }
 
-void nft_bridge_del(const char *table, const char *bridge)
+void nft_bridge_del(const char *table, const char *bridge, const char *subnet)
 {
         static const char *const sets[] = { "bridges", "masq", "internal" };
         struct herr ignored;
@@ -143,6 +148,8 @@ void nft_bridge_del(const char *table, const char *bridge)
         }
         _cleanup_free_ char *intra = xasprintf("delete element ip %1$s intra { \"%2$s\" . \"%2$s\" }\n", table, bridge);
         nft_run(intra, &ignored);
+        _cleanup_free_ char *sub = xasprintf("delete element ip %s subnets { %s }\n", table, subnet);
+        nft_run(sub, &ignored);
 }
 
 static char *port_elem(const char *verb, const char *table, const struct nft_port *p, int with_value)

@@ -7,6 +7,8 @@
  *   bridges   every bridge of this root        (hairpin/localhost masquerade)
  *   masq      bridges whose traffic out is masqueraded (not --internal)
  *   internal  bridges that may not reach beyond themselves
+ *   intra     bridge . bridge: traffic within one network
+ *   subnets   every network's subnet (hairpin masquerade)
  *   pub_any   proto . hostport        : container ip . port  (any local address)
  *   pub_addr  hostip . proto . hostport : container ip . port
  *
@@ -23,8 +25,9 @@ int nft_run(const char *cmds, struct herr *err);
 int nft_table_ensure(const char *table, struct herr *err);
 /* Delete the table and everything in it; a missing table is fine. */
 int nft_table_delete(const char *table, struct herr *err);
-int nft_bridge_add(const char *table, const char *bridge, int internal, struct herr *err);
-void nft_bridge_del(const char *table, const char *bridge);
+/* subnet: "10.77.0.0/24" */
+int nft_bridge_add(const char *table, const char *bridge, const char *subnet, int internal, struct herr *err);
+void nft_bridge_del(const char *table, const char *bridge, const char *subnet);
 
 struct nft_port {
         uint32_t host_ip;       /* host order; 0: every local address */
