@@ -31,7 +31,7 @@
 
 /* Serialises subnet choice and bridge creation between every hull on the
  * machine (two roots must not pick the same subnet). */
-#define MACHINE_LOCK "/run/lock/hull-network.lock"
+#define MACHINE_LOCK HULL_DEFAULT_RUNDIR "/network.lock"
 
 static int lock_file(const char *path, struct herr *err)
 {
@@ -372,6 +372,8 @@ static int create_locked(const struct engine_ctx *ctx, const struct net_create_o
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, o->name);
         if (access(path, F_OK) == 0)
                 return is_default ? 0 : herr_set(err, 0, "network with name %s already exists", o->name);
+        if (mkdir_p(HULL_DEFAULT_RUNDIR, 0700, err) < 0)
+                return -1;
         _cleanup_close_ int machine_lock = lock_file(MACHINE_LOCK, err);
         if (machine_lock < 0)
                 return -1;
@@ -384,7 +386,8 @@ int engine_network_create(const struct engine_ctx *ctx, const struct net_create_
         if (!valid_name(o->name))
                 return herr_set(err, 0, "invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                 o->name);
-        if (!strcmp(o->name, "host") || !strcmp(o->name, "none") || !strcmp(o->name, NET_DEFAULT_NAME))
+        if (!strcmp(o->name, "host") || !strcmp(o->name, "none") || !strcmp(o->name, NET_DEFAULT_NAME) ||
+            !strcmp(o->name, "default"))
                 return herr_set(err, 0, "%s is a pre-defined network and cannot be created", o->name);
         if (o->gateway && !o->subnet)
                 return herr_set(err, 0, "--gateway needs --subnet");

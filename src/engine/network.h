@@ -74,5 +74,7 @@ int net_setup(const struct engine_ctx *ctx, const struct run_opts *o, const stru
 void net_release(const struct engine_ctx *ctx, const struct container *c);
 /* Before a start: bring back what a reboot took (namespace, veth, rules). */
 int net_ensure(const struct engine_ctx *ctx, const struct container *c, struct herr *err);
+/* PortsText and NetworksText in the container's meta, for ps. */
+void net_summary(struct container *c);
 /* inspect's NetworkSettings (and HostConfig.PortBindings). */
 void net_inspect_fill(const struct container *c, json_t *inspect);

@@ -608,12 +608,34 @@ void net_inspect_fill(const struct container *c, json_t *inspect)
                                "Gateway", json_str(first, "Gateway") ?: "", "MacAddress",
                                json_str(first, "MacAddress") ?: "", "Networks", nets);
         json_object_set_new(inspect, "NetworkSettings", ns);
+        json_object_del(inspect, "PortsText");
+        json_object_del(inspect, "NetworksText");
         json_t *hc = json_object_get(inspect, "HostConfig");
         if (hc) {
                 json_object_set_new(hc, "NetworkMode", json_string(json_str(nj, "Mode") ?: "bridge"));
                 json_object_set(hc, "PortBindings", ports);
         }
         json_decref(ports);
+}
+
+void net_summary(struct container *c)
+{
+        _cleanup_json_ json_t *nj = NULL;
+        if (load_net(c->dir, &nj) < 0)
+                return;
+        char *ports = xstrdup(""), *nets = xstrdup("");
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(nj, "Ports"), i, p)
+                append(&ports, "%s%s:%lld->%lld/%s", i ? ", " : "", json_str(p, "HostIp"), json_int(p, "HostPort", 0),
+                       json_int(p, "ContainerPort", 0), json_str(p, "Proto"));
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(nj, "Networks"), k, v) append(&nets, "%s%s", *nets ? "," : "", k);
+        json_object_set_new(c->meta, "PortsText", json_string(ports));
+        json_object_set_new(c->meta, "NetworksText", json_string(nets));
+        free(ports);
+        free(nets);
 }
 
 int engine_port(const struct engine_ctx *ctx, const char *ref, json_t **ret, struct herr *err)

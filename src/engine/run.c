@@ -357,7 +357,7 @@ static int create_container(const struct engine_ctx *ctx, const struct run_opts 
 {
         if (net_setup(ctx, o, img, c, p->hostname, err) < 0 ||
             json_write_path(c->dirfd, "config.json", spec_json, 0, err) < 0 ||
-            meta_build(o, img, p, c, &c->meta, err) < 0 || container_meta_save(c, err) < 0)
+            meta_build(o, img, p, c, &c->meta, err) < 0 || (net_summary(c), container_meta_save(c, err) < 0))
                 return -1;
         c->state.status = CTR_CREATED;
         return container_state_save(c, err);
