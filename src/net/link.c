@@ -29,6 +29,19 @@ static int sysctl_set(const char *path, const char *val, struct herr *err)
         return 0;
 }
 
+/* IPv4 only, as Docker without --ipv6: no link-local address, no router
+ * solicitations or MLD reports on the wire (a container's traffic
+ * counters stay at zero until it talks).  Before the link goes up, so
+ * that it never starts; /proc/sys/net is the namespace of whoever opens
+ * it.  A kernel without IPv6 has no file. */
+static void ipv6_off(const char *ifname)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+        struct herr ignored;
+        if (access(p, F_OK) == 0)
+                sysctl_set(p, "1", &ignored);
+}
+
 int bridge_ensure(const struct bridge_cfg *b, struct herr *err)
 {
         _cleanup_nl_ struct nl *n = NULL;
@@ -40,6 +53,7 @@ int bridge_ensure(const struct bridge_cfg *b, struct herr *err)
                 if (nl_bridge_add(n, b->name, b->mtu, err) < 0)
                         return -1;
                 made = 1;
+                ipv6_off(b->name);
                 idx = (int)if_nametoindex(b->name);
                 if (!idx)
                         return herr_set(err, errno, "bridge %s vanished", b->name);
@@ -79,6 +93,7 @@ static int endpoint_inside(void *data, struct herr *err)
         int idx = (int)if_nametoindex(e->ifname);
         if (!idx)
                 return herr_set(err, errno, "%s is missing in the container", e->ifname);
+        ipv6_off(e->ifname);
         if (nl_link_up(n, idx, 0, 0, e->mac, err) < 0 || nl_addr_add(n, idx, htonl(e->ip), e->prefix, err) < 0)
                 return -1;
         if (e->default_route && nl_route_default(n, idx, htonl(e->gateway), err) < 0)
@@ -96,8 +111,10 @@ int endpoint_add(const struct endpoint_cfg *e, struct herr *err)
                 return -1;
         int idx = (int)if_nametoindex(e->host_if), br = (int)if_nametoindex(e->bridge);
         int r = !idx || !br ? herr_set(err, ENODEV, "attaching %s to %s", e->host_if, e->bridge) : 0;
-        if (r == 0)
+        if (r == 0) {
+                ipv6_off(e->host_if);
                 r = nl_link_up(n, idx, 0, br, NULL, err);
+        }
         if (r == 0)
                 r = nl_brport_hairpin(n, idx, err);
         if (r == 0)

@@ -28,9 +28,10 @@ bridge_of() {
 }
 
 # A namespace acting as an outside client: a veth to the host, which
-# answers on 198.18.99.1 (and routes for it).
+# answers on 198.18.99.1.  No default route: it can answer containers only
+# when their traffic is masqueraded to 198.18.99.1.
 make_client() {
-  CLIENT_NS="hullt$$"
+  CLIENT_NS="hnc$$"  # not hull*: that prefix is hull's bridges
   ip netns add "$CLIENT_NS"
   ip link add "${CLIENT_NS}h" type veth peer name c0 netns "$CLIENT_NS"
   ip addr add 198.18.99.1/30 dev "${CLIENT_NS}h"
@@ -38,7 +39,6 @@ make_client() {
   ip -n "$CLIENT_NS" addr add 198.18.99.2/30 dev c0
   ip -n "$CLIENT_NS" link set c0 up
   ip -n "$CLIENT_NS" link set lo up
-  ip -n "$CLIENT_NS" route add default via 198.18.99.1
 }
 
 # The body of GET / from HOST:PORT (optionally from inside namespace NS).
@@ -121,6 +121,16 @@ free_port() {
   [ "$output" = "80/tcp -> 0.0.0.0:$port" ]
   hull inspect web | jq -e --arg p "$port" '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort == $p'
   hull inspect web | jq -e '.[0].NetworkSettings.IPAddress | startswith("10.")'
+}
+
+@test "outbound traffic is masqueraded; an --internal network reaches nothing beyond its bridge" {
+  make_client
+  hull run --rm busybox ping -c 1 -W 2 198.18.99.2
+  hull network create --internal sealed
+  run hull run --rm --network sealed busybox ping -c 1 -W 2 198.18.99.2
+  [ "$status" -ne 0 ]
+  hull run -d --name in1 --network sealed busybox sleep 60
+  hull run --rm --network sealed busybox ping -c 1 -W 2 in1
 }
 
 @test "-p CONTAINERPORT chooses a free host port; -P publishes the exposed ports; IP:HOSTPORT binds one address; udp works" {

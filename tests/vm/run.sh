@@ -249,8 +249,9 @@ add_module() {
   loaded[$path]=1
   echo "$dst" >>"$root/etc/hull-vm-modules"
 }
-# bridge, veth and nf_tables with NAT: the default bridge network.
-for m in overlay bridge veth nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_ipv4 ${HULL_VM_MODULES:-}; do
+# bridge, veth and nf_tables with NAT: the default bridge network (libcrc32c,
+# which conntrack needs, asks the crypto API for crc32c when it loads).
+for m in overlay bridge veth crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_ipv4 ${HULL_VM_MODULES:-}; do
   add_module "$m" || fail "kernel module $m"
 done
 
