@@ -290,7 +290,10 @@ int engine_rename(const struct engine_ctx *ctx, const char *ref, const char *nam
                 return -1;
         if (!strcmp(c.name, name))
                 return herr_set(err, 0, "renaming a container with the same name as its current name");
-        return container_rename(ctx, &c, name, err);
+        if (container_rename(ctx, &c, name, err) < 0)
+                return -1;
+        net_rename(ctx, &c);
+        return 0;
 }
 
 static json_t *inspect_state(const struct container *c)

@@ -74,6 +74,8 @@ int net_setup(const struct engine_ctx *ctx, const struct run_opts *o, const stru
 void net_release(const struct engine_ctx *ctx, const struct container *c);
 /* Before a start: bring back what a reboot took (namespace, veth, rules). */
 int net_ensure(const struct engine_ctx *ctx, const struct container *c, struct herr *err);
+/* After a rename: the new name in its endpoints and its peers' hosts. */
+void net_rename(const struct engine_ctx *ctx, const struct container *c);
 /* PortsText and NetworksText in the container's meta, for ps. */
 void net_summary(struct container *c);
 /* inspect's NetworkSettings (and HostConfig.PortBindings). */

@@ -618,6 +618,32 @@ void net_inspect_fill(const struct container *c, json_t *inspect)
         json_decref(ports);
 }
 
+void net_rename(const struct engine_ctx *ctx, const struct container *c)
+{
+        _cleanup_json_ json_t *nj = NULL;
+        if (load_net(c->dir, &nj) < 0)
+                return;
+        const char *name;
+        json_t *ep;
+        json_object_foreach(json_object_get(nj, "Networks"), name, ep) {
+                struct network n = NETWORK_INIT;
+                struct herr ignored;
+                json_object_set_new(ep, "Name", json_string(c->name));
+                _cleanup_free_ char *epfile = NULL;
+                _cleanup_json_ json_t *epj = NULL;
+                if (network_open(ctx, name, &n, &ignored) == 0 && network_lock(&n, &ignored) == 0) {
+                        epfile = xasprintf("%s/endpoints/%s", n.dir, c->id);
+                        if (json_load_path(AT_FDCWD, epfile, &epj, &ignored) == 0) {
+                                json_object_set_new(epj, "Name", json_string(c->name));
+                                json_write_path(AT_FDCWD, epfile, epj, 0, &ignored);
+                        }
+                        members_refresh(ctx, &n, c->id);
+                }
+                network_close(&n);
+        }
+        save_net(c->dir, nj, &(struct herr){ 0 });
+}
+
 void net_summary(struct container *c)
 {
         _cleanup_json_ json_t *nj = NULL;

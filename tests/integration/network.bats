@@ -182,10 +182,13 @@ free_port() {
   [ "$status" -ne 0 ]
   run hull run --rm busybox ping -c 1 -W 2 "$ip"
   [ "$status" -ne 0 ]
+  # a rename reaches the others
+  hull rename gamma delta
+  hull exec alpha ping -c 1 -W 2 delta
   # gone from the others' hosts after rm
-  hull rm -f gamma
+  hull rm -f delta
   run hull exec alpha cat /etc/hosts
-  [[ $output != *gamma* ]]
+  [[ $output != *delta* && $output != *gamma* ]]
 }
 
 @test "network create/ls/inspect/rm/prune, connect and disconnect" {
