@@ -12,6 +12,8 @@ packages=(
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
+  # network.bats reads hull's table back (hull itself never runs nft)
+  nftables
   # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
   # pure v1, in an initramfs made with cpio
   qemu-system-x86 cpio
