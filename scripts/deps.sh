@@ -7,12 +7,15 @@ packages=(
   # build
   gcc libc6-dev meson ninja-build pkg-config
   libjansson-dev libarchive-dev libseccomp-dev libcap-dev nettle-dev
+  libmnl-dev libnftables-dev
   # the built-in busybox image is made from this at build time
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
   # tests/integration/images.bats: the tools images come from and go to
   podman skopeo umoci python3 zstd gzip
+  # network.bats reads hull's table back (hull itself never runs nft)
+  nftables
   # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
   # pure v1, in an initramfs made with cpio
   qemu-system-x86 cpio

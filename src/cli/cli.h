@@ -69,3 +69,6 @@ int cmd_image(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_system(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_network.c */
+int cmd_network(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_port(const struct engine_ctx *ctx, int argc, char **argv);

@@ -84,10 +84,10 @@ static json_t *ps_row(const struct container *c, int no_trunc)
         char id[65];
         snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, c->id);
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "ID", id,
-                         "Image", json_str(c->summary, "Image") ?: "", "Command", cmd, "CreatedAt", created, "RunningFor", age, "Ports", "", "Status", status,
+                         "Image", json_str(c->summary, "Image") ?: "", "Command", cmd, "CreatedAt", created, "RunningFor", age, "Ports", json_str(c->summary, "Ports") ?: "", "Status", status,
                          "State", ctr_status_name(c->state.status), "Size", "0B", "Names", c->name, "LabelsMap",
                          json_object_get(c->summary, "Labels") ?: json_object(), "Labels", labels, "Mounts", "",
-                         "Networks", "");
+                         "Networks", json_str(c->summary, "Networks") ?: "");
 }
 
 static int visible(const struct container *c, const struct ps_opts *o)

@@ -34,7 +34,18 @@ static const char run_help[] =
         "      --memory-reservation bytes Memory soft limit\n"
         "      --memory-swap bytes        Swap limit equal to memory plus swap: '-1' to enable unlimited swap\n"
         "      --name string              Assign a name to the container\n"
-        "      --network string           Connect a container to a network (none, host)\n"
+        "      --network string           Connect a container to a network (bridge, none, host, NAME,\n"
+        "                                 container:NAME; default bridge)\n"
+        "      --network-alias list       Add network-scoped alias for the container\n"
+        "  -p, --publish list             Publish a container's port(s) to the host\n"
+        "  -P, --publish-all              Publish all exposed ports to random ports\n"
+        "      --expose list              Expose a port or a range of ports\n"
+        "      --ip string                IPv4 address (e.g., 172.30.100.104)\n"
+        "      --mac-address string       Container MAC address (e.g., 92:d0:c6:0a:29:33)\n"
+        "      --add-host list            Add a custom host-to-IP mapping (host:ip)\n"
+        "      --dns list                 Set custom DNS servers\n"
+        "      --dns-search list          Set custom DNS search domains\n"
+        "      --dns-option list          Set DNS options\n"
         "      --oom-kill-disable         Disable OOM Killer\n"
         "      --oom-score-adj int        Tune host's OOM preferences (-1000 to 1000)\n"
         "      --pids-limit int           Tune container pids limit (set -1 for unlimited)\n"
@@ -65,6 +76,7 @@ enum {
         OPT_LABEL, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
         OPT_HEALTH_START_PERIOD, OPT_NO_HEALTHCHECK, OPT_STOP_SIGNAL,
         OPT_LIMIT = 1000,       /* + index into limit_flags */
+        OPT_NET = 2000,         /* + index into net_opt_names */
 };
 
 /* Flags whose value limits_set() parses, by their long name. */
@@ -122,12 +134,24 @@ static const struct option run_opts_long[] = {
         { "ulimit", required_argument, NULL, OPT_LIMIT + 10 },
         { "oom-score-adj", required_argument, NULL, OPT_LIMIT + 11 },
         { "device", required_argument, NULL, OPT_LIMIT + 12 },
+        { "publish", required_argument, NULL, 'p' },
+        { "publish-all", no_argument, NULL, 'P' },
+        { "expose", required_argument, NULL, OPT_NET + 2 },
+        { "ip", required_argument, NULL, OPT_NET + 3 },
+        { "mac-address", required_argument, NULL, OPT_NET + 4 },
+        { "add-host", required_argument, NULL, OPT_NET + 5 },
+        { "dns", required_argument, NULL, OPT_NET + 6 },
+        { "dns-search", required_argument, NULL, OPT_NET + 7 },
+        { "dns-option", required_argument, NULL, OPT_NET + 8 },
+        { "network-alias", required_argument, NULL, OPT_NET + 9 },
+        { "net-alias", required_argument, NULL, OPT_NET + 10 },
         { NULL, 0, NULL, 0 },
 };
 
 void run_args_free(struct run_args *a)
 {
         limits_free(&a->o.limits);
+        net_opts_free(&a->o.net);
         strv_free(a->env);
         strv_free(a->env_files);
         strv_free(a->cap_add);
@@ -165,6 +189,8 @@ static int parse_one(struct run_args *a, int c, char **argv)
                 c = OPT_LIMIT + 0;
         else if (c == 'c')
                 c = OPT_LIMIT + 4;
+        else if (c == 'p' || c == 'P')
+                c = OPT_NET + (c == 'P');
         switch (c) {
         case 'i': o->interactive = 1; break;
         case 't': o->tty = 1; break;
@@ -233,6 +259,12 @@ static int parse_one(struct run_args *a, int c, char **argv)
                         return cli_usage_error("run", "%s", err.msg);
                 break;
         }
+        case OPT_NET ... OPT_NET + 10: {
+                struct herr err = { 0 };
+                if (net_opts_set(&o->net, net_opt_names[c - OPT_NET], optarg, &err) < 0)
+                        return cli_usage_error("run", "%s", err.msg);
+                break;
+        }
         case ':':
                 return cli_usage_error("run", "flag needs an argument: %s", argv[optind - 1]);
         default:
@@ -248,7 +280,7 @@ int run_args_parse(struct run_args *a, int argc, char **argv)
         limits_init(&a->o.limits);
         optind = 0;
         opterr = 0;
-        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:m:c:", run_opts_long, NULL)) != -1)
+        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:m:c:p:P", run_opts_long, NULL)) != -1)
                 status = parse_one(a, c, argv);
         if (status >= 0)
                 return status;

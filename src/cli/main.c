@@ -38,6 +38,8 @@ static const struct cli_cmd commands[] = {
         { "rmi", "Remove one or more images", cmd_rmi },
         { "history", "Show the history of an image", cmd_history },
         { "system", "Manage hull (df, info)", cmd_system },
+        { "network", "Manage networks", cmd_network },
+        { "port", "List port mappings or a specific mapping for the container", cmd_port },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
 };

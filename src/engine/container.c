@@ -1,4 +1,5 @@
 #include "engine/container.h"
+#include "engine/network.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -143,6 +144,9 @@ int container_remove(const struct engine_ctx *ctx, struct container *c, struct h
                 close(c->dirfd);
                 c->dirfd = -1;
         }
+        /* Interfaces, addresses, rules and the namespace go first: they
+         * are found through the directory removed below. */
+        net_release(ctx, c);
         _cleanup_free_ char *run = xasprintf("%s/%s", ctx->run_dir, c->id);
         struct herr ignored;
         rm_rf(run, &ignored);

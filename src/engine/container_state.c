@@ -146,6 +146,9 @@ int container_meta_save(struct container *c, struct herr *err)
                                json_object_get(c->meta, "Args") ?: json_array());
         /* The command as ps shows it. */
         json_object_set_new(c->summary, "Path", json_string(json_str(c->meta, "Path") ?: ""));
+        /* ps's PORTS and NETWORKS, as net_summary wrote them. */
+        json_object_set_new(c->summary, "Ports", json_string(json_str(c->meta, "PortsText") ?: ""));
+        json_object_set_new(c->summary, "Networks", json_string(json_str(c->meta, "NetworksText") ?: ""));
         return json_write_path(c->dirfd, "hull.json", c->meta, 0, err);
 }
 

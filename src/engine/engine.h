@@ -4,6 +4,7 @@
 #pragma once
 #include "base/err.h"
 #include "engine/limits.h"
+#include "engine/net_opts.h"
 
 /* Where state lives; from --root / HULL_ROOT.  Passed down, never global. */
 struct engine_ctx {
@@ -25,7 +26,8 @@ struct run_opts {
         const char *user;
         const char *hostname;
         char **cap_add, **cap_drop;
-        const char *network;            /* "none", "host"; NULL: the default */
+        const char *network;            /* none, host, bridge, NAME, container:NAME; NULL: bridge */
+        struct net_opts net;            /* -p, -P, --ip, --dns, ...; owned */
         struct limits limits;           /* resource flags; owned */
         const char *cgroup_parent;      /* NULL: "/hull" */
         int no_cgroup;                  /* --cgroups=disabled */

@@ -9,7 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 
-static const char hosts_default[] =
+const char hosts_default[] =
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n"
         "fe00::0\tip6-localnet\n"
@@ -46,30 +46,4 @@ char *resolv_conf_filter(const char *host)
         if (!servers)
                 strcat(out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
         return out;
-}
-
-static char *host_file(const char *path)
-{
-        char *buf = NULL;
-        struct herr ignored;
-        if (read_file_at(AT_FDCWD, path, &buf, NULL, &ignored) < 0)
-                return NULL;
-        return buf;
-}
-
-/* The container directory is new and private to this command until the
- * container starts, so plain exclusive creates suffice here. */
-int files_write(int dirfd, const char *hostname, int host_network, struct herr *err)
-{
-        _cleanup_free_ char *hn = xasprintf("%s\n", hostname);
-        if (write_file_new(dirfd, "hostname", hn, strlen(hn), 0644, err) < 0)
-                return -1;
-        _cleanup_free_ char *hosts = host_network ? host_file("/etc/hosts") : NULL;
-        const char *h = hosts ? hosts : hosts_default;
-        if (write_file_new(dirfd, "hosts", h, strlen(h), 0644, err) < 0)
-                return -1;
-        _cleanup_free_ char *host_resolv = host_file("/etc/resolv.conf");
-        _cleanup_free_ char *resolv = host_network ? NULL : resolv_conf_filter(host_resolv);
-        const char *r = resolv ? resolv : host_resolv ? host_resolv : "";
-        return write_file_new(dirfd, "resolv.conf", r, strlen(r), 0644, err);
 }

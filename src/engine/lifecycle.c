@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "base/strv.h"
 #include "engine/container.h"
+#include "engine/network.h"
 #include "engine/monitor.h"
 #include "engine/monitor_io.h"
 #include "engine/stats.h"
@@ -215,6 +216,10 @@ int engine_start(const struct engine_ctx *ctx, const char *ref, int attach, int 
         }
         /* A monitor that was killed (or a reboot) left the cgroup behind. */
         cleanup_without_monitor(&c);
+        if (net_ensure(ctx, &c, err) < 0) {
+                container_unlock(&c);
+                return -1;
+        }
         struct monitor_opts mo = { .wait_attach = attach };
         int r = monitor_start(ctx, &c, &mo, err);
         container_unlock(&c);
@@ -285,7 +290,10 @@ int engine_rename(const struct engine_ctx *ctx, const char *ref, const char *nam
                 return -1;
         if (!strcmp(c.name, name))
                 return herr_set(err, 0, "renaming a container with the same name as its current name");
-        return container_rename(ctx, &c, name, err);
+        if (container_rename(ctx, &c, name, err) < 0)
+                return -1;
+        net_rename(ctx, &c);
+        return 0;
 }
 
 static json_t *inspect_state(const struct container *c)
@@ -318,6 +326,7 @@ int engine_inspect(const struct engine_ctx *ctx, const char *ref, json_t **ret, 
         json_object_set_new(j, "LogPath", json_string(log));
         json_object_set_new(j, "Driver", json_string("overlay"));
         json_object_del(j, "ImageName");
+        net_inspect_fill(&c, j);
         *ret = j;
         return 0;
 }

@@ -21,6 +21,7 @@
 #include "engine/host_devices.h"
 #include "engine/monitor.h"
 #include "engine/monitor_io.h"
+#include "engine/network.h"
 #include "engine/options.h"
 #include "engine/seccomp_profile.h"
 #include "engine/spec_gen.h"
@@ -158,6 +159,7 @@ struct plan {
         struct user_info user;
         json_t *seccomp, *devices, *resources;
         char *hostname, *init_path, *cgroups_path;
+        char *netns;            /* the network namespace to join, or NULL */
 };
 
 static void plan_free(struct plan *p)
@@ -172,10 +174,11 @@ static void plan_free(struct plan *p)
         free(p->hostname);
         free(p->init_path);
         free(p->cgroups_path);
+        free(p->netns);
 }
 
-static int make_plan(const struct run_opts *o, const struct image *img, const char *id, struct plan *p,
-                     struct herr *err)
+static int make_plan(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img, const char *id,
+                     struct plan *p, struct herr *err)
 {
         json_t *cfg = json_object_get(img->config, "config");
         int host_net = o->network && !strcmp(o->network, "host");
@@ -205,6 +208,8 @@ static int make_plan(const struct run_opts *o, const struct image *img, const ch
                 p->cgroups_path = xasprintf("%s%s/%s", parent[0] == '/' ? "" : "/", parent, id);
                 p->resources = limits_resources(&o->limits, o->privileged);
         }
+        if (net_plan(ctx, o, id, &p->netns, err) < 0)
+                return -1;
         if (o->init && !(p->init_path = find_init()))
                 return herr_set(err, 0, "--init: hull-init was not found beside hull or in %s", HULL_LIBEXECDIR);
         return 0;
@@ -224,8 +229,6 @@ static int check_opts(const struct run_opts *o, struct herr *err)
                 return herr_set(err, 0, "resource limits and --cgroup-parent need a cgroup: drop --cgroups=disabled");
         if (o->cgroup_parent && (strstr(o->cgroup_parent, "..") || !o->cgroup_parent[strspn(o->cgroup_parent, "/")]))
                 return herr_set(err, 0, "invalid --cgroup-parent \"%s\"", o->cgroup_parent);
-        if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
-                return herr_set(err, 0, "network \"%s\": only none and host are available yet", o->network);
         if (o->workdir && o->workdir[0] != '/')
                 return herr_set(err, 0, "the working directory '%s' is invalid, it needs to be an absolute path",
                                 o->workdir);
@@ -260,6 +263,7 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
                 .resources = p->resources,
                 .rlimits = o->limits.rlimits,
                 .host_network = o->network && !strcmp(o->network, "host"),
+                .netns = p->netns,
                 .rows = ws.ws_row,
                 .cols = ws.ws_col,
         };
@@ -349,12 +353,12 @@ static int meta_build(const struct run_opts *o, const struct image *img, const s
 
 /* Everything but starting it: the container is left "created", or, on
  * error, not at all. */
-static int create_container(const struct run_opts *o, const struct image *img, const struct plan *p,
-                            struct container *c, json_t *spec_json, struct herr *err)
+static int create_container(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
+                            const struct plan *p, struct container *c, json_t *spec_json, struct herr *err)
 {
-        if (files_write(c->dirfd, p->hostname, o->network && !strcmp(o->network, "host"), err) < 0 ||
+        if (net_setup(ctx, o, img, c, p->hostname, err) < 0 ||
             json_write_path(c->dirfd, "config.json", spec_json, 0, err) < 0 ||
-            meta_build(o, img, p, c, &c->meta, err) < 0 || container_meta_save(c, err) < 0)
+            meta_build(o, img, p, c, &c->meta, err) < 0 || (net_summary(c), container_meta_save(c, err) < 0))
                 return -1;
         c->state.status = CTR_CREATED;
         return container_state_save(c, err);
@@ -384,7 +388,7 @@ static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, c
                 res->status = 0;
                 return 0;
         }
-        if (create_container(o, img, p, c, spec_json, err) < 0)
+        if (create_container(ctx, o, img, p, c, spec_json, err) < 0)
                 return -2;      /* not created: remove whatever --rm says */
         if (o->create_only)
                 return 0;
@@ -422,7 +426,7 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
         memset(ret, 0, sizeof *ret);
         snprintf(ret->id, sizeof ret->id, "%s", c.id);
         struct plan p = { 0 };
-        int r = make_plan(o, img, c.id, &p, err);
+        int r = make_plan(ctx, o, img, c.id, &p, err);
         if (r >= 0)
                 r = run_planned(ctx, o, img, &p, &c, ret, err);
         plan_free(&p);

@@ -92,7 +92,9 @@ static json_t *gen_namespaces(const struct spec_input *in)
 {
         json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type", "uts",
                                "type", "mount", "type", "cgroup");
-        if (!in->host_network)
+        if (in->netns)
+                json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", in->netns));
+        else if (!in->host_network)
                 json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
         return ns;
 }

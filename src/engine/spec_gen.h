@@ -24,6 +24,7 @@ struct spec_input {
         json_t *resources;              /* linux.resources, or NULL */
         json_t *rlimits;                /* process.rlimits, or NULL */
         int host_network;
+        const char *netns;      /* join this network namespace (a path) */
         unsigned short rows, cols;      /* terminal size, with -t */
 };
 

@@ -59,8 +59,11 @@ static int ctr_cfg_load(const struct container *c, struct ctr_cfg *ret, struct h
         ret->cgroups_path = cg ? xstrdup(cg) : NULL;
         size_t i;
         json_t *ns;
+        /* A namespace path is one hull made for a bridge network (its own)
+         * unless it is another process's (/proc/PID/ns/net). */
         json_array_foreach(json_object_get(lx, "namespaces"), i, ns)
-                if (!strcmp(json_str(ns, "type") ?: "", "network") && !json_str(ns, "path"))
+                if (!strcmp(json_str(ns, "type") ?: "", "network") &&
+                    strncmp(json_str(ns, "path") ?: "", "/proc/", 6))
                         ret->own_netns = 1;
         return 0;
 }

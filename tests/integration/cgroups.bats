@@ -20,11 +20,14 @@ cg_dirs() {   # every directory of $CGP in every hierarchy
 
 teardown() {
   remove_containers
+  local net_ok=0
+  remove_networks || net_ok=1
   local left
   left=$(for d in $(cg_dirs); do find "$d" -mindepth 1 -type d; done)
   for d in $(cg_dirs); do rmdir "$d" 2>/dev/null || true; done
   rm -rf "$HULL_TEST_ROOT"
   [ -z "$left" ] || { echo "cgroups left behind: $left" >&2; return 1; }
+  ((net_ok == 0))
 }
 
 is_v2() { [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; }

@@ -64,7 +64,7 @@ no_leftovers() {
   [ "$status" -eq 125 ]
   run hull frobnicate
   [ "$status" -eq 125 ]
-  run hull run --network bridge busybox true
+  run hull run --network nosuchnetwork busybox true
   [ "$status" -eq 125 ]
   run hull run --security-opt bogus busybox true
   [ "$status" -eq 125 ]

@@ -28,8 +28,17 @@ remove_containers() {
   return 0
 }
 
+# Bridges and nftables tables are machine-wide: a root's networks (the
+# default one too) go with it.
+remove_networks() {
+  [ -d "$HULL_TEST_ROOT/networks" ] || return 0
+  "$HULL" --root "$HULL_TEST_ROOT" network reset >&2 || { echo "networks left behind" >&2; return 1; }
+}
+
 teardown() {
   remove_containers
+  local net_ok=0
+  remove_networks || net_ok=1
   local leaked
   leaked=$(mounts_under_root)
   if [[ -n $leaked ]]; then
@@ -39,7 +48,7 @@ teardown() {
       while read -r m; do umount -l "$m" 2>/dev/null || true; done
   fi
   rm -rf "$HULL_TEST_ROOT"
-  [[ -z $leaked ]]
+  [[ -z $leaked ]] && ((net_ok == 0))
 }
 
 # Number of containers in the store.

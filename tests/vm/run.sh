@@ -202,6 +202,7 @@ userland || fail "could not assemble the guest's programs"
 {
   put_elf "$build/src/cli/hull" /hull/build/src/cli/hull &&
     put_elf "$build/src/image/hull-archive.so" /hull/build/src/image/hull-archive.so &&
+    put_elf "$(ldconfig -p | awk '/libnftables\.so\.1 / {print $NF; exit}')" &&
     put "$build/src/init/hull-init" /hull/build/src/init/hull-init &&
     put "$build/tools/busybox.tar" /hull/build/tools/busybox.tar
 } || fail "could not copy hull's build from $build"
@@ -248,7 +249,9 @@ add_module() {
   loaded[$path]=1
   echo "$dst" >>"$root/etc/hull-vm-modules"
 }
-for m in overlay ${HULL_VM_MODULES:-}; do
+# bridge, veth and nf_tables with NAT: the default bridge network (libcrc32c,
+# which conntrack needs, asks the crypto API for crc32c when it loads).
+for m in overlay bridge veth crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_ipv4 ${HULL_VM_MODULES:-}; do
   add_module "$m" || fail "kernel module $m"
 done
 
