@@ -28,6 +28,7 @@ static const struct cli_cmd commands[] = {
         { "inspect", "Return low-level information on containers", cmd_inspect },
         { "container", "Manage containers (ls, prune, and the commands above)", cmd_container },
         { "images", "List images", cmd_images },
+        { "volume", "Manage volumes", cmd_volume },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
 };

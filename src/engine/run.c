@@ -26,6 +26,8 @@
 #include "engine/spec_gen.h"
 #include "engine/supervise.h"
 #include "engine/user.h"
+#include "engine/volume.h"
+#include "engine/volume_mounts.h"
 #include "image/image.h"
 #include "runtime/spec.h"
 
@@ -157,6 +159,7 @@ struct plan {
         struct user_info user;
         json_t *seccomp, *devices, *resources;
         char *hostname, *init_path, *cgroups_path;
+        struct volume_plan vols;
 };
 
 static void plan_free(struct plan *p)
@@ -171,6 +174,7 @@ static void plan_free(struct plan *p)
         free(p->hostname);
         free(p->init_path);
         free(p->cgroups_path);
+        volume_plan_free(&p->vols);
 }
 
 static int make_plan(const struct run_opts *o, const struct image *img, const char *id, struct plan *p,
@@ -258,6 +262,7 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
                 .cgroups_path = p->cgroups_path,
                 .resources = p->resources,
                 .rlimits = o->limits.rlimits,
+                .user_mounts = p->vols.oci,
                 .host_network = o->network && !strcmp(o->network, "host"),
                 .rows = ws.ws_row,
                 .cols = ws.ws_col,
@@ -339,10 +344,11 @@ static int meta_build(const struct run_opts *o, const struct image *img, const s
         char **args = o->init ? p->args + 2 : p->args;
         char now[40];
         rfc3339_now(now);
-        *ret = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:[], s:{s:{}}}", "Id", c->id, "Created",
+        *ret = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:{s:{}}}", "Id", c->id, "Created",
                          now, "Path", args[0], "Args", json_from_strv(args + 1), "Image", img->id, "ImageName",
                          o->image, "Name", c->name, "Config", meta_config(o, img, p, health), "HostConfig",
-                         meta_host_config(o, restart, logc), "Mounts", "NetworkSettings", "Networks");
+                         meta_host_config(o, restart, logc), "Mounts", p->vols.docker, "NetworkSettings", "Networks");
+        volume_plan_meta(o, *ret);
         return 0;
 }
 
@@ -407,16 +413,19 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
         __attribute__((cleanup(image_freep))) struct image *img = NULL;
         if (image_store_open(ctx->root, &store, err) < 0 || image_lookup(store, o->image, &img, err) < 0)
                 return -1;
+        struct plan p = { 0 };
         struct container c = CONTAINER_INIT;
-        if (container_new(ctx, o->name, &c, err) < 0)
+        if (volume_plan_check(ctx, o, img, &p.vols, err) < 0 || container_new(ctx, o->name, &c, err) < 0) {
+                plan_free(&p);
                 return -1;
+        }
         memset(ret, 0, sizeof *ret);
         snprintf(ret->id, sizeof ret->id, "%s", c.id);
-        struct plan p = { 0 };
-        int r = make_plan(o, img, c.id, &p, err);
+        int r = volume_plan_apply(ctx, img, c.id, o->dry_run, &p.vols, err);
+        if (r >= 0)
+                r = make_plan(o, img, c.id, &p, err);
         if (r >= 0)
                 r = run_planned(ctx, o, img, &p, &c, ret, err);
-        plan_free(&p);
         /* A container that could not be created leaves nothing; one that
          * ran in the foreground goes with --rm; a detached one's monitor
          * carries out --rm itself. */
@@ -426,7 +435,10 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
                         *err = rm_err;
                         r = -1;
                 }
+                if (!o->dry_run)
+                        volumes_release(ctx, c.id, p.vols.docker, 1);
         }
+        plan_free(&p);
         container_close(&c);
         return r < 0 ? -1 : 0;
 }

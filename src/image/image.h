@@ -36,3 +36,9 @@ void image_free(struct image *img);
 int image_read_file(const struct image *img, const char *path, char **ret, struct herr *err);
 void image_list_free(struct image **v, size_t n);
 int image_count(struct image_store *s);
+/* Copy the directory at path, as the image's merged root shows it, into
+ * the empty directory dstfd (owners, modes, times, xattrs kept; no symlink
+ * followed, a path through a symlink copies nothing). */
+int image_copy_dir(const struct image *img, const char *path, int dstfd, struct herr *err);
+/* S_IFDIR, S_IFREG, S_IFLNK... of path in the merged root, 0 when absent. */
+int image_path_type(const struct image *img, const char *path);

@@ -1,0 +1,33 @@
+/* A container's volumes, binds and tmpfs mounts: from the flags, the
+ * containers of --volumes-from and the image's VOLUME list to OCI mounts
+ * (what the runtime mounts, inside the container's mount namespace) and
+ * Docker's Mounts (what inspect shows). */
+#pragma once
+#include <jansson.h>
+#include "base/err.h"
+#include "engine/engine.h"
+#include "engine/volume_opts.h"
+#include "image/image.h"
+
+struct volume_plan {
+        struct mount_reqs reqs;         /* sorted parents first */
+        json_t *oci;                    /* OCI mounts, in mount order */
+        json_t *docker;                 /* inspect's Mounts */
+};
+
+void volume_plan_free(struct volume_plan *p);
+
+/* Everything that can be checked before anything exists: the flags, the
+ * --volumes-from containers, bind sources (--mount refuses a missing one,
+ * -v will create it), a file mounted where the image has a directory (or
+ * the reverse).  Creates nothing. */
+int volume_plan_check(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
+                      struct volume_plan *p, struct herr *err);
+/* Create what the plan needs for container id: missing -v bind sources,
+ * named and anonymous volumes (filled from the image when new and empty),
+ * and the refs that mark them in use.  dry_run creates nothing.  What was
+ * done is in p->docker even on failure, for volumes_release(). */
+int volume_plan_apply(const struct engine_ctx *ctx, const struct image *img, const char *id, int dry_run,
+                      struct volume_plan *p, struct herr *err);
+/* HostConfig.Binds and friends, added to the container's hull.json. */
+void volume_plan_meta(const struct run_opts *o, json_t *meta);
