@@ -11,6 +11,8 @@ packages=(
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
+  # tests/integration/volumes.bats: xattrs kept by the copy into a new volume
+  attr
   # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
   # pure v1, in an initramfs made with cpio
   qemu-system-x86 cpio

@@ -199,6 +199,7 @@ static int vol_rm(const struct engine_ctx *ctx, int argc, char **argv)
                                 r = 1;
                         } else {
                                 printf("%s\n", argv[i]);
+                                fflush(stdout);
                         }
                 }
         }
