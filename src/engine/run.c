@@ -267,7 +267,9 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
                 .rows = ws.ws_row,
                 .cols = ws.ws_col,
         };
-        return spec_generate(&in);
+        json_t *spec = spec_generate(&in);
+        volume_plan_spec(&p->vols, spec);
+        return spec;
 }
 
 /* What Docker keeps of a container (inspect's Config and HostConfig);

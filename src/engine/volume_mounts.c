@@ -259,6 +259,19 @@ int volume_plan_apply(const struct engine_ctx *ctx, const struct image *img, con
         return r;
 }
 
+void volume_plan_spec(const struct volume_plan *p, json_t *spec)
+{
+        int shared = 0, slave = 0;
+        for (size_t i = 0; i < p->reqs.n; i++) {
+                const char *prop = p->reqs.v[i].kind == MOUNT_BIND ? p->reqs.v[i].propagation : NULL;
+                shared |= prop && strstr(prop, "shared") != NULL;
+                slave |= prop && strstr(prop, "slave") != NULL;
+        }
+        if (shared || slave)
+                json_object_set_new(json_object_get(spec, "linux"), "rootfsPropagation",
+                                    json_string(shared ? "rshared" : "rslave"));
+}
+
 void volume_plan_meta(const struct run_opts *o, json_t *meta)
 {
         json_t *hc = json_object_get(meta, "HostConfig");

@@ -29,5 +29,8 @@ int volume_plan_check(const struct engine_ctx *ctx, const struct run_opts *o, co
  * done is in p->docker even on failure, for volumes_release(). */
 int volume_plan_apply(const struct engine_ctx *ctx, const struct image *img, const char *id, int dry_run,
                       struct volume_plan *p, struct herr *err);
+/* linux.rootfsPropagation as Docker sets it: "rshared" when a bind asks
+ * for shared propagation, "rslave" for slave, else left at rprivate. */
+void volume_plan_spec(const struct volume_plan *p, json_t *spec);
 /* HostConfig.Binds and friends, added to the container's hull.json. */
 void volume_plan_meta(const struct run_opts *o, json_t *meta);

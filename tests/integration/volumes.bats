@@ -202,6 +202,31 @@ make_image() {
   [ "$(grep -c . /proc/self/mountinfo)" -eq "$before" ]
 }
 
+@test "bind propagation: rslave and rshared see host mounts made later, rshared shows its own to the host, rprivate neither" {
+  prop=$HULL_TEST_ROOT/prop
+  mkdir -p "$prop"
+  mount -t tmpfs hull-test-prop "$prop"
+  HOST_MOUNTS+=("$prop")
+  mount --make-rshared "$prop"
+  mkdir "$prop/later" "$prop/from-ctr" "$prop/from-slave"
+  hull run -d --name slv -v "$prop:/p:rslave" busybox sleep 1000
+  hull run -d --name shr --mount "type=bind,src=$prop,dst=/p,bind-propagation=rshared" busybox sleep 1000
+  hull run -d --name prv -v "$prop:/p" busybox sleep 1000
+  mount -t tmpfs hull-test-later "$prop/later"
+  HOST_MOUNTS=("$prop/later" "$prop/from-ctr" "${HOST_MOUNTS[@]}")
+  [ "$(hull exec slv grep -c ' /p/later ' /proc/self/mountinfo)" = 1 ]
+  [ "$(hull exec shr grep -c ' /p/later ' /proc/self/mountinfo)" = 1 ]
+  run hull exec prv grep -c ' /p/later ' /proc/self/mountinfo
+  [ "$output" = 0 ]
+  hull run --rm --privileged -v "$prop:/p:rshared" busybox mount -t tmpfs x /p/from-ctr
+  grep -q " $prop/from-ctr " /proc/self/mountinfo
+  hull run --rm --privileged -v "$prop:/p:rslave" busybox mount -t tmpfs x /p/from-slave
+  ! grep -q " $prop/from-slave " /proc/self/mountinfo
+  hull rm -f slv shr prv
+  umount "$prop/from-ctr" "$prop/later" "$prop"
+  HOST_MOUNTS=()
+}
+
 @test "tmpfs size limits hold, with --tmpfs and --mount" {
   run hull run --rm --tmpfs /t:size=1m busybox sh -c 'dd if=/dev/zero of=/t/big bs=1k count=2048'
   [ "$status" -ne 0 ]
