@@ -141,10 +141,10 @@ static char *find_init(void)
         return found;
 }
 
-static char *overlay_options(const struct image *img, const char *dir)
+static char *overlay_options(const struct image *img, const char *dir, const char *top)
 {
         size_t n = strv_len(img->layers);
-        _cleanup_free_ char *lower = xstrdup("");
+        _cleanup_free_ char *lower = xstrdup(top ? top : "");
         for (size_t i = n; i > 0; i--) {
                 char *l = xasprintf("%s%s%s", lower, *lower ? ":" : "", img->layers[i - 1]);
                 free(lower);
@@ -241,7 +241,7 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
         json_t *cfg = json_object_get(img->config, "config");
         const char *wd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir);
-        _cleanup_free_ char *overlay = overlay_options(img, c->dir);
+        _cleanup_free_ char *overlay = overlay_options(img, c->dir, p->vols.mountpoints);
         struct winsize ws = { 0 };
         if (o->tty)
                 ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
@@ -423,9 +423,13 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
         }
         memset(ret, 0, sizeof *ret);
         snprintf(ret->id, sizeof ret->id, "%s", c.id);
-        int r = volume_plan_apply(ctx, img, c.id, o->dry_run, &p.vols, err);
+        /* Volumes and -v sources are made only once everything else has
+         * been checked. */
+        int r = make_plan(o, img, c.id, &p, err);
         if (r >= 0)
-                r = make_plan(o, img, c.id, &p, err);
+                r = volume_plan_apply(ctx, img, c.id, o->dry_run, &p.vols, err);
+        if (r >= 0 && !o->dry_run)
+                r = volume_plan_mountpoints(ctx, img, &p.vols, err);
         if (r >= 0)
                 r = run_planned(ctx, o, img, &p, &c, ret, err);
         /* A container that could not be created leaves nothing; one that

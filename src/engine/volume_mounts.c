@@ -10,6 +10,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/sha256.h"
 #include "base/strv.h"
 #include "engine/container.h"
 #include "engine/volume.h"
@@ -20,6 +21,8 @@ void volume_plan_free(struct volume_plan *p)
         json_decref(p->oci);
         json_decref(p->docker);
         p->oci = p->docker = NULL;
+        free(p->mountpoints);
+        p->mountpoints = NULL;
 }
 
 static int has_target(const struct mount_reqs *r, const char *t)
@@ -257,6 +260,74 @@ int volume_plan_apply(const struct engine_ctx *ctx, const struct image *img, con
         if (s.dir)
                 volume_store_close(&s);
         return r;
+}
+
+/* 1: the image lacks target (and it can be made as a directory), 0: it
+ * has a directory there, -1: a symlink or a non-directory is on the way. */
+static int mountpoint_missing(const struct image *img, const char *target)
+{
+        int t = image_path_type(img, target);
+        if (t == S_IFDIR)
+                return 0;
+        if (t)
+                return -1;
+        _cleanup_free_ char *p = xstrdup(target);
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                t = image_path_type(img, p);
+                *s = '/';
+                if (!t)
+                        return 1;
+                if (t != S_IFDIR)
+                        return -1;
+        }
+        return 1;
+}
+
+static int make_mountpoints_layer(const char *dir, const char *path, char *const *targets, struct herr *err)
+{
+        _cleanup_free_ char *tmpl = xasprintf("%s/.tmp-XXXXXX", dir);
+        if (!mkdtemp(tmpl) || chmod(tmpl, 0755) < 0)
+                return herr_set(err, errno, "creating %s", tmpl);
+        int r = 0;
+        for (size_t i = 0; targets[i] && r == 0; i++) {
+                _cleanup_free_ char *d = xasprintf("%s%s", tmpl, targets[i]);
+                r = mkdir_p(d, 0755, err);
+        }
+        if (r == 0 && rename(tmpl, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+                r = herr_set(err, errno, "creating %s", path);
+        struct herr ignored;
+        rm_rf(tmpl, &ignored);  /* gone after the rename, or lost the race */
+        return r;
+}
+
+int volume_plan_mountpoints(const struct engine_ctx *ctx, const struct image *img, struct volume_plan *p,
+                            struct herr *err)
+{
+        _cleanup_strv_ char **targets = calloc(1, sizeof(char *));
+        struct sha256 h;
+        sha256_begin(&h);
+        for (size_t i = 0; i < p->reqs.n; i++) {
+                const struct mount_req *m = &p->reqs.v[i];
+                struct stat st;
+                if (m->kind == MOUNT_BIND && (stat(m->source, &st) < 0 || !S_ISDIR(st.st_mode)))
+                        continue;       /* a file's mount point is a file: the runtime's job */
+                if (mountpoint_missing(img, m->target) != 1)
+                        continue;
+                strv_push(&targets, m->target);
+                sha256_add(&h, m->target, strlen(m->target) + 1);
+        }
+        if (!targets[0])
+                return 0;
+        char hex[SHA256_HEX_LEN + 1];
+        sha256_end_hex(&h, hex);
+        _cleanup_free_ char *dir = xasprintf("%s/cache/mountpoints", ctx->root);
+        _cleanup_free_ char *path = xasprintf("%s/%.16s", dir, hex);
+        if (access(path, F_OK) < 0 &&
+            (mkdir_p(dir, 0700, err) < 0 || make_mountpoints_layer(dir, path, targets, err) < 0))
+                return herr_wrap(err, "mount points");
+        p->mountpoints = TAKE_PTR(path);
+        return 0;
 }
 
 void volume_plan_spec(const struct volume_plan *p, json_t *spec)

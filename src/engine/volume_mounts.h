@@ -13,6 +13,8 @@ struct volume_plan {
         struct mount_reqs reqs;         /* sorted parents first */
         json_t *oci;                    /* OCI mounts, in mount order */
         json_t *docker;                 /* inspect's Mounts */
+        char *mountpoints;              /* an extra lower layer holding the missing
+                                         * mount point directories, or NULL */
 };
 
 void volume_plan_free(struct volume_plan *p);
@@ -29,6 +31,16 @@ int volume_plan_check(const struct engine_ctx *ctx, const struct run_opts *o, co
  * done is in p->docker even on failure, for volumes_release(). */
 int volume_plan_apply(const struct engine_ctx *ctx, const struct image *img, const char *id, int dry_run,
                       struct volume_plan *p, struct herr *err);
+/* Mount points that the image lacks would be made by the runtime in the
+ * container's upper directory at every start (and removed with it): on a
+ * busy ext4 that is most of what a mount costs.  Instead they are made
+ * once, in a small read-only layer under <root>/cache/mountpoints/ keyed by
+ * the list of directories, which goes on top of the image's layers.  Only
+ * for paths that are plain directories or absent all the way down in the
+ * image: a target through a symlink is left to the runtime, which resolves
+ * it inside the root. */
+int volume_plan_mountpoints(const struct engine_ctx *ctx, const struct image *img, struct volume_plan *p,
+                            struct herr *err);
 /* linux.rootfsPropagation as Docker sets it: "rshared" when a bind asks
  * for shared propagation, "rslave" for slave, else left at rprivate. */
 void volume_plan_spec(const struct volume_plan *p, json_t *spec);

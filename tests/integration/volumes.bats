@@ -64,6 +64,12 @@ make_image() {
   # a file on a file
   run hull run --rm -v "$HULL_TEST_ROOT/host/in:/etc/motd:ro" busybox cat /etc/motd
   [ "$output" = from-host ]
+  # mount points the image lacks come from a shared cached layer, not from
+  # the container's own upper directory
+  id=$(hull run -d -v "$HULL_TEST_ROOT/host:/new/mount/point" busybox sleep 1000)
+  [ "$(hull exec "$id" cat /new/mount/point/in)" = from-host ]
+  [ ! -e "$HULL_TEST_ROOT/containers/$id/upper/new" ]
+  ls -d "$HULL_TEST_ROOT"/cache/mountpoints/*/new/mount/point
 }
 
 @test "--mount type=bind refuses a missing source and creates nothing" {
@@ -369,7 +375,8 @@ make_image() {
     "-v bad!name:/x" "-v _x:/x" "--mount type=volume,source=a/b,target=/x" \
     "-v $HULL_TEST_ROOT/host/file:/etc" "-v $HULL_TEST_ROOT/host:/etc/passwd" \
     "-v $HULL_TEST_ROOT/host/file/sub:/x" "--tmpfs /t:bogus" "--tmpfs rel" "-v vol:/" \
-    "-v a1:/x -v a2:/x" "--volumes-from nosuch" "--mount type=tmpfs,source=x,target=/t"; do
+    "-v a1:/x -v a2:/x" "--volumes-from nosuch" "--mount type=tmpfs,source=x,target=/t" \
+    "-v vol:/x --cap-add bogus" "-v $HULL_TEST_ROOT/made:/x -u nosuchuser"; do
     # shellcheck disable=SC2086
     run hull run --rm $args busybox true
     [ "$status" -eq 125 ] || { echo "not 125: $args: $output"; false; }
@@ -379,7 +386,7 @@ make_image() {
     run hull create $args busybox true
     [ "$status" -eq 125 ]
   done
-  [ ! -e "$HULL_TEST_ROOT/host/file/sub" ]
+  [ ! -e "$HULL_TEST_ROOT/host/file/sub" ] && [ ! -e "$HULL_TEST_ROOT/made" ]
   [ ! -e "$HULL_TEST_ROOT/volumes/vol" ]
   run hull volume create 'bad!name'
   [ "$status" -eq 125 ]
