@@ -93,6 +93,23 @@ hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/hul
 	-n "hull, no mounts" "$H run --rm --network none busybox true" \
 	-n "hull, 5 binds + 1 volume" "$H run --rm --network none $(mount_flags hvol) busybox true" >&2
 
+# Wall time moves with whatever else the machine runs; CPU time (perf's
+# task-clock over hull and everything it starts) much less.  Interleaved
+# pairs, one without and one with the mounts, and the median of the
+# differences.
+PAIRED=""
+if command -v perf >/dev/null; then
+	for _ in $(seq "${PAIRS:-100}"); do
+		a=$(perf stat -x, -e task-clock $H run --rm --network none busybox true 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}')
+		b=$(perf stat -x, -e task-clock $H run --rm --network none $(mount_flags hvol) busybox true 2>&1 >/dev/null |
+			awk -F, '/task-clock/ {print $1}')
+		echo "$a $b"
+	done >"$TMP/pairs.txt"
+	PAIRED=$(sort -n -k1,1 "$TMP/pairs.txt" | awk '{print $1}' | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+	PAIRED+=" $(sort -n -k2,2 "$TMP/pairs.txt" | awk '{print $2}' | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"
+	PAIRED+=" $(awk '{print $2 - $1}' "$TMP/pairs.txt" | sort -g | awk '{v[NR]=$1} END {print v[int(NR/4)+1], v[int((NR+1)/2)], v[int(3*NR/4)]}')"
+fi
+
 PODMAN_NOTE=""
 if [[ -z ${NO_PODMAN:-} ]] && command -v podman >/dev/null; then
 	if ! VB_MODE=podman unshare -m --propagation private bash "${BASH_SOURCE[0]}" 2>"$TMP/podman.err"; then
@@ -133,6 +150,15 @@ table() {       # json
 	table "$TMP/hull.json"
 	[[ -f $TMP/podman.json ]] && table "$TMP/podman.json"
 	echo
+	if [[ -n $PAIRED ]]; then
+		read -r ca cb p25 p50 p75 <<<"$PAIRED"
+		echo "CPU time (perf stat task-clock of hull and its children), ${PAIRS:-100} interleaved pairs:"
+		echo
+		echo "| hull, no mounts | hull, 5 binds + 1 volume | added: median (p25, p75) |"
+		echo "|---|---|---|"
+		printf '| %.2f ms | %.2f ms | %+.2f ms (%+.2f, %+.2f) |\n' "$ca" "$cb" "$p50" "$p25" "$p75"
+		echo
+	fi
 	[[ -n $PODMAN_NOTE ]] && echo "- $PODMAN_NOTE"
 	[[ -f $TMP/podman.json ]] && echo "- podman ran in a private mount namespace with /sys/fs/cgroup/unified unmounted (Debian's crun 1.8.1 refuses hybrid cgroups); hull ran on the host as it is."
 	true

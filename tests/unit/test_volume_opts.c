@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mount.h>
+
+#include "base/json.h"
+#include "engine/spec_gen.h"
 #include "engine/volume_opts.h"
+#include "runtime/spec.h"
 
 static void v_bind(void **state)
 {
@@ -140,12 +145,53 @@ static void names(void **state)
         assert_false(volume_name_valid(""));
 }
 
+/* The engine's OCI mounts, read back by the runtime's parser: read-only
+ * binds recursive, propagation kept, a tmpfs on /dev/shm replacing the
+ * default one. */
+static void spec_user_mounts(void **state)
+{
+        static char *args[] = { "true", NULL }, *env[] = { NULL }, *caps[] = { NULL };
+        struct run_opts o = { 0 };
+        struct user_info u = { 0 };
+        json_t *user = json_pack("[{s:s, s:s, s:s, s:[s, s, s, s]}, {s:s, s:s, s:s, s:[s, s]}]", "destination",
+                                 "/h", "type", "bind", "source", "/host", "options", "rbind", "rslave", "ro", "rro",
+                                 "destination", "/dev/shm", "type", "tmpfs", "source", "tmpfs", "options",
+                                 "nosuid", "size=1m");
+        struct spec_input in = {
+                .o = &o, .hostname = "h", .args = args, .env = env, .cwd = "/", .user = &u, .caps = caps,
+                .rootfs = "/r/rootfs", .files_dir = "/r", .user_mounts = user,
+        };
+        _cleanup_json_ json_t *j = spec_generate(&in);
+        struct oci_spec *s = NULL;
+        struct herr err;
+        assert_int_equal(rt_spec_parse(j, NULL, &s, &err), 0);
+        int shm = 0, h = 0;
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                if (!strcmp(s->mounts[i].destination, "/dev/shm")) {
+                        shm++;
+                        assert_string_equal(s->mounts[i].data, "size=1m");
+                }
+                if (!strcmp(s->mounts[i].destination, "/h")) {
+                        h++;
+                        assert_true(s->mounts[i].flags & MS_RDONLY);
+                        assert_true(s->mounts[i].flags & MS_BIND);
+                        assert_true(s->mounts[i].recursive_ro);
+                        assert_int_equal(s->mounts[i].propagation, MS_SLAVE | MS_REC);
+                        assert_int_equal(i, s->n_mounts - 2);   /* the user's, in order, after the defaults */
+                }
+        }
+        assert_int_equal(shm, 1);
+        assert_int_equal(h, 1);
+        rt_spec_free(s);
+        json_decref(user);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(v_bind),     cmocka_unit_test(v_volumes), cmocka_unit_test(v_bad),
                 cmocka_unit_test(mount_flag), cmocka_unit_test(tmpfs_flag), cmocka_unit_test(all_lists),
-                cmocka_unit_test(names),
+                cmocka_unit_test(names),      cmocka_unit_test(spec_user_mounts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
