@@ -350,7 +350,7 @@ static int meta_build(const struct run_opts *o, const struct image *img, const s
                          now, "Path", args[0], "Args", json_from_strv(args + 1), "Image", img->id, "ImageName",
                          o->image, "Name", c->name, "Config", meta_config(o, img, p, health), "HostConfig",
                          meta_host_config(o, restart, logc), "Mounts", p->vols.docker, "NetworkSettings", "Networks");
-        volume_plan_meta(o, *ret);
+        volume_plan_meta(&p->vols, o, *ret);
         return 0;
 }
 

@@ -343,8 +343,15 @@ void volume_plan_spec(const struct volume_plan *p, json_t *spec)
                                     json_string(shared ? "rshared" : "rslave"));
 }
 
-void volume_plan_meta(const struct run_opts *o, json_t *meta)
+void volume_plan_meta(const struct volume_plan *p, const struct run_opts *o, json_t *meta)
 {
+        json_t *vols = json_object();
+        for (size_t i = 0; i < p->reqs.n; i++)
+                if (p->reqs.v[i].kind == MOUNT_VOLUME && !p->reqs.v[i].source)
+                        json_object_set_new(vols, p->reqs.v[i].target, json_object());
+        json_object_set_new(json_object_get(meta, "Config"), "Volumes", json_object_size(vols) ? vols : json_null());
+        if (!json_object_size(vols))
+                json_decref(vols);
         json_t *hc = json_object_get(meta, "HostConfig");
         if (!hc)
                 return;

@@ -44,5 +44,6 @@ int volume_plan_mountpoints(const struct engine_ctx *ctx, const struct image *im
 /* linux.rootfsPropagation as Docker sets it: "rshared" when a bind asks
  * for shared propagation, "rslave" for slave, else left at rprivate. */
 void volume_plan_spec(const struct volume_plan *p, json_t *spec);
-/* HostConfig.Binds and friends, added to the container's hull.json. */
-void volume_plan_meta(const struct run_opts *o, json_t *meta);
+/* HostConfig.Binds and friends, and Config.Volumes (the anonymous
+ * volumes' paths), added to the container's hull.json. */
+void volume_plan_meta(const struct volume_plan *p, const struct run_opts *o, json_t *meta);

@@ -254,6 +254,7 @@ make_image() {
   anon=$(mounts_json "$id" | jq -r '.[] | select(.Destination == "/anon") | .Name')
   [[ "$anon" =~ ^[0-9a-f]{64}$ ]]
   hull volume inspect "$anon" | jq -e '.[0].Labels["com.docker.volume.anonymous"] == ""'
+  hull inspect "$id" | jq -e '.[0].Config.Volumes == {"/anon": {}}'
   hull rm -v "$id"
   [ ! -e "$HULL_TEST_ROOT/volumes/$anon" ]
   [ -d "$HULL_TEST_ROOT/volumes/named/_data" ]
