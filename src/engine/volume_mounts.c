@@ -284,16 +284,41 @@ static int mountpoint_missing(const struct image *img, const char *target)
         return 1;
 }
 
-static int make_mountpoints_layer(const char *dir, const char *path, char *const *targets, struct herr *err)
+/* The directories on the way to target, in the layer at top: the ones
+ * the image has keep its owner and mode (the top layer's directory is
+ * what overlayfs shows), the missing ones are made as the runtime would
+ * (root, 0755). */
+static int make_mountpoint(const struct image *img, const char *top, const char *target, struct herr *err)
+{
+        _cleanup_free_ char *p = xstrdup(target);
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s)
+                        continue;
+                char save = *s;
+                *s = '\0';
+                _cleanup_free_ char *d = xasprintf("%s%s", top, p);
+                struct stat st;
+                int have = image_path_stat(img, p, &st) == 0;
+                if (mkdir(d, 0755) < 0 && errno != EEXIST)
+                        return herr_set(err, errno, "creating %s", d);
+                if (have ? chown(d, st.st_uid, st.st_gid) < 0 || chmod(d, st.st_mode & 07777) < 0
+                         : chmod(d, 0755) < 0)
+                        return herr_set(err, errno, "setting up %s", d);
+                *s = save;
+                if (!save)
+                        return 0;
+        }
+}
+
+static int make_mountpoints_layer(const struct image *img, const char *dir, const char *path, char *const *targets,
+                                  struct herr *err)
 {
         _cleanup_free_ char *tmpl = xasprintf("%s/.tmp-XXXXXX", dir);
         if (!mkdtemp(tmpl) || chmod(tmpl, 0755) < 0)
                 return herr_set(err, errno, "creating %s", tmpl);
         int r = 0;
-        for (size_t i = 0; targets[i] && r == 0; i++) {
-                _cleanup_free_ char *d = xasprintf("%s%s", tmpl, targets[i]);
-                r = mkdir_p(d, 0755, err);
-        }
+        for (size_t i = 0; targets[i] && r == 0; i++)
+                r = make_mountpoint(img, tmpl, targets[i], err);
         if (r == 0 && rename(tmpl, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
                 r = herr_set(err, errno, "creating %s", path);
         struct herr ignored;
@@ -307,6 +332,9 @@ int volume_plan_mountpoints(const struct engine_ctx *ctx, const struct image *im
         _cleanup_strv_ char **targets = calloc(1, sizeof(char *));
         struct sha256 h;
         sha256_begin(&h);
+        /* The layer copies the owners and modes of the image's directories
+         * on the way: it belongs to this image. */
+        sha256_add(&h, img->id, strlen(img->id) + 1);
         for (size_t i = 0; i < p->reqs.n; i++) {
                 const struct mount_req *m = &p->reqs.v[i];
                 struct stat st;
@@ -323,8 +351,17 @@ int volume_plan_mountpoints(const struct engine_ctx *ctx, const struct image *im
         sha256_end_hex(&h, hex);
         _cleanup_free_ char *dir = xasprintf("%s/cache/mountpoints", ctx->root);
         _cleanup_free_ char *path = xasprintf("%s/%.16s", dir, hex);
+        /* fsconfig() takes at most 256 bytes for the lowerdir list: a
+         * list that fits must not be pushed over by this layer (a runtime
+         * that gives a long list with "lowerdir+", one layer at a time,
+         * takes any length).  The runtime then makes the mount points. */
+        size_t len = 0;
+        for (size_t i = 0; img->layers[i]; i++)
+                len += strlen(img->layers[i]) + 1;
+        if (len <= 256 && len + strlen(path) + 1 > 256)
+                return 0;
         if (access(path, F_OK) < 0 &&
-            (mkdir_p(dir, 0700, err) < 0 || make_mountpoints_layer(dir, path, targets, err) < 0))
+            (mkdir_p(dir, 0700, err) < 0 || make_mountpoints_layer(img, dir, path, targets, err) < 0))
                 return herr_wrap(err, "mount points");
         p->mountpoints = TAKE_PTR(path);
         return 0;

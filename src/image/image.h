@@ -42,3 +42,6 @@ int image_count(struct image_store *s);
 int image_copy_dir(const struct image *img, const char *path, int dstfd, struct herr *err);
 /* S_IFDIR, S_IFREG, S_IFLNK... of path in the merged root, 0 when absent. */
 int image_path_type(const struct image *img, const char *path);
+/* The merged root's entry at path (not followed): 0, or -1 when absent. */
+struct stat;
+int image_path_stat(const struct image *img, const char *path, struct stat *ret);

@@ -264,20 +264,25 @@ out:
         return r;
 }
 
-int image_path_type(const struct image *img, const char *path)
+int image_path_stat(const struct image *img, const char *path, struct stat *ret)
 {
         while (*path == '/')
                 path++;
         for (size_t i = strv_len(img->layers); i > 0; i--) {
                 _cleanup_close_ int layer = open(img->layers[i - 1], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (layer < 0)
-                        return 0;
-                struct stat st;
+                        return -1;
                 _cleanup_close_ int p = open_in(layer, path, O_PATH | O_NOFOLLOW);
-                if (p >= 0 && fstat(p, &st) == 0)
-                        return is_whiteout_st(&st) ? 0 : (int)(st.st_mode & S_IFMT);
+                if (p >= 0 && fstat(p, ret) == 0)
+                        return is_whiteout_st(ret) ? -1 : 0;
                 if (layer_hides(layer, path))
-                        return 0;
+                        return -1;
         }
-        return 0;
+        return -1;
+}
+
+int image_path_type(const struct image *img, const char *path)
+{
+        struct stat st;
+        return image_path_stat(img, path, &st) < 0 ? 0 : (int)(st.st_mode & S_IFMT);
 }

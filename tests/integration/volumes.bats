@@ -70,6 +70,11 @@ make_image() {
   [ "$(hull exec "$id" cat /new/mount/point/in)" = from-host ]
   [ ! -e "$HULL_TEST_ROOT/containers/$id/upper/new" ]
   ls -d "$HULL_TEST_ROOT"/cache/mountpoints/*/new/mount/point
+  # the image's directories on the way keep their modes (busybox's /tmp is
+  # 1777, /root 700)
+  run hull run --rm -v "$HULL_TEST_ROOT/host:/tmp/a/b" -v vol:/root/c busybox stat -c %a /tmp /tmp/a /root /root/c
+  [ "$output" = "1777"$'\n'"755"$'\n'"700"$'\n'"755" ]
+  ls -d "$HULL_TEST_ROOT"/cache/mountpoints/*/tmp/a/b
 }
 
 @test "--mount type=bind refuses a missing source and creates nothing" {
@@ -282,6 +287,7 @@ make_image() {
   setfattr -n user.hull -v kept "$layer/data/sub/f"
   ln -s sub/f "$layer/data/link"
   echo declared >"$layer/decl/f"
+  chmod 0711 "$layer/decl" && chown 7:8 "$layer/decl"
   # /etc merges busybox's /etc with this layer's, where a whiteout
   # deletes busybox's /etc/group
   echo mine >"$layer/etc/added"
@@ -308,6 +314,11 @@ make_image() {
   [ ! -e "$mp/link" ]
   hull run --rm -v fresh:/data:nocopy copyup true
   [ -z "$(ls -A "$HULL_TEST_ROOT/volumes/fresh/_data")" ]
+  # a mount point made below an image directory leaves that directory as
+  # the image has it
+  mkdir "$HULL_TEST_ROOT/host"
+  run hull run --rm -v "$HULL_TEST_ROOT/host:/decl/new/mp" copyup stat -c '%a %u' /decl /decl/new /decl/new/mp
+  [ "$output" = "$(stat -c '%a %u' "$layer/decl")"$'\n'"755 0"$'\n'"755 0" ]
 }
 
 @test "inspect shows Mounts as Docker does" {
