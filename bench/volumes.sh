@@ -99,15 +99,20 @@ hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/hul
 # differences.
 PAIRED=""
 if command -v perf >/dev/null; then
+	flags=$(mount_flags hvol)
 	for _ in $(seq "${PAIRS:-100}"); do
+		t0=$(date +%s%N)
 		a=$(perf stat -x, -e task-clock $H run --rm --network none busybox true 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}')
-		b=$(perf stat -x, -e task-clock $H run --rm --network none $(mount_flags hvol) busybox true 2>&1 >/dev/null |
+		t1=$(date +%s%N)
+		b=$(perf stat -x, -e task-clock $H run --rm --network none $flags busybox true 2>&1 >/dev/null |
 			awk -F, '/task-clock/ {print $1}')
-		echo "$a $b"
+		t2=$(date +%s%N)
+		echo "$a $b $(((t1 - t0) / 1000)) $(((t2 - t1) / 1000))"
 	done >"$TMP/pairs.txt"
 	PAIRED=$(sort -n -k1,1 "$TMP/pairs.txt" | awk '{print $1}' | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 	PAIRED+=" $(sort -n -k2,2 "$TMP/pairs.txt" | awk '{print $2}' | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"
 	PAIRED+=" $(awk '{print $2 - $1}' "$TMP/pairs.txt" | sort -g | awk '{v[NR]=$1} END {print v[int(NR/4)+1], v[int((NR+1)/2)], v[int(3*NR/4)]}')"
+	PAIRED+=" $(awk '{print ($4 - $3) / 1000}' "$TMP/pairs.txt" | sort -g | awk '{v[NR]=$1} END {print v[int(NR/4)+1], v[int((NR+1)/2)], v[int(3*NR/4)]}')"
 fi
 
 PODMAN_NOTE=""
@@ -151,12 +156,14 @@ table() {       # json
 	[[ -f $TMP/podman.json ]] && table "$TMP/podman.json"
 	echo
 	if [[ -n $PAIRED ]]; then
-		read -r ca cb p25 p50 p75 <<<"$PAIRED"
-		echo "CPU time (perf stat task-clock of hull and its children), ${PAIRS:-100} interleaved pairs:"
+		read -r ca cb p25 p50 p75 w25 w50 w75 <<<"$PAIRED"
+		echo "${PAIRS:-100} interleaved pairs (one run without, one with the mounts): CPU time (perf stat"
+		echo "task-clock of hull and everything it starts) and wall time, the median of the pairs' differences:"
 		echo
-		echo "| hull, no mounts | hull, 5 binds + 1 volume | added: median (p25, p75) |"
-		echo "|---|---|---|"
-		printf '| %.2f ms | %.2f ms | %+.2f ms (%+.2f, %+.2f) |\n' "$ca" "$cb" "$p50" "$p25" "$p75"
+		echo "| CPU, no mounts | CPU, 5 binds + 1 volume | CPU added: median (p25, p75) | wall added: median (p25, p75) |"
+		echo "|---|---|---|---|"
+		printf '| %.2f ms | %.2f ms | %+.2f ms (%+.2f, %+.2f) | %+.2f ms (%+.2f, %+.2f) |\n' \
+			"$ca" "$cb" "$p50" "$p25" "$p75" "$w50" "$w25" "$w75"
 		echo
 	fi
 	[[ -n $PODMAN_NOTE ]] && echo "- $PODMAN_NOTE"
