@@ -279,7 +279,10 @@ int engine_rm(const struct engine_ctx *ctx, const char *ref, int flags, struct h
         container_state_save(&c, err);
         if (container_remove(ctx, &c, err) < 0)
                 return -1;
-        volumes_release(ctx, c.id, json_object_get(c.meta, "Mounts"), flags & ENGINE_RM_VOLUMES);
+        /* A --rm container's anonymous volumes go with it however it goes
+         * (its monitor may have been killed before it could remove it). */
+        int anon = (flags & ENGINE_RM_VOLUMES) || json_bool(json_object_get(c.meta, "HostConfig"), "AutoRemove", 0);
+        volumes_release(ctx, c.id, json_object_get(c.meta, "Mounts"), anon);
         return 0;
 }
 

@@ -217,7 +217,15 @@ int volume_list(struct volume_store *s, json_t **ret, struct herr *err)
 
 /* A ref counts while its container's directory exists; a stale one (the
  * container went without saying so) is dropped on the way. */
+static int volume_users(struct volume_store *s, const char *name, char ***ret_ids);
+
 int volume_in_use(struct volume_store *s, const char *name)
+{
+        return volume_users(s, name, NULL);
+}
+
+/* The containers that use it (ids appended to *ret_ids when not NULL). */
+static int volume_users(struct volume_store *s, const char *name, char ***ret_ids)
 {
         _cleanup_free_ char *refs = xasprintf("%s/refs", name);
         int fd = openat(s->dirfd, refs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -234,8 +242,11 @@ int volume_in_use(struct volume_store *s, const char *name)
                 if (de->d_name[0] == '.')
                         continue;
                 _cleanup_free_ char *cdir = xasprintf("%s/containers/%s", s->ctx->root, de->d_name);
-                if (access(cdir, F_OK) == 0)
+                if (access(cdir, F_OK) == 0) {
                         used = 1;
+                        if (ret_ids)
+                                strv_push(ret_ids, de->d_name);
+                }
                 else if (s->lockfd >= 0)
                         unlinkat(dirfd(d), de->d_name, 0);
         }
@@ -282,8 +293,16 @@ int volume_remove(struct volume_store *s, const char *name, int force, struct he
                         return 0;
                 return herr_set(err, 0, "no such volume: %s", name);
         }
-        if (volume_in_use(s, name))
-                return herr_set(err, 0, "remove %s: volume is in use by a container", name);
+        _cleanup_strv_ char **users = NULL;
+        if (volume_users(s, name, &users)) {
+                _cleanup_free_ char *list = xstrdup("");
+                for (size_t i = 0; users[i]; i++) {
+                        char *l = xasprintf("%s%s%.12s", list, i ? ", " : "", users[i]);
+                        free(list);
+                        list = l;
+                }
+                return herr_set(err, 0, "remove %s: volume is in use by container %s", name, list);
+        }
         return volume_delete_locked(s, name, err);
 }
 
@@ -312,12 +331,28 @@ static long long dir_bytes(int dfd)
         return total;
 }
 
+/* What a crash between the steps of creating or removing a volume left:
+ * .new-NAME and .rm-NAME directories, never listed or mounted. */
+static void drop_leftovers(struct volume_store *s)
+{
+        int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        struct herr ignored;
+        if (!d && fd >= 0)
+                close(fd);
+        while (d && (de = readdir(d)))
+                if (!strncmp(de->d_name, ".new-", 5) || !strncmp(de->d_name, ".rm-", 4))
+                        rm_rf_at(s->dirfd, de->d_name, &ignored);
+}
+
 int volume_prune(struct volume_store *s, int all, char ***ret_removed, long long *ret_bytes, struct herr *err)
 {
         _cleanup_strv_ char **names = NULL;
         *ret_bytes = 0;
         if (volume_store_lock(s, err) < 0 || volume_names(s, &names, err) < 0)
                 return -1;
+        drop_leftovers(s);
         for (size_t i = 0; names[i]; i++) {
                 _cleanup_json_ json_t *v = NULL;
                 struct herr ignored;

@@ -139,10 +139,10 @@ make_image() {
   [ "$(cat "$HULL_TEST_ROOT/host/keep")" = precious ]
   [ "$(cat "$HULL_TEST_ROOT/volumes/vol/_data/keep")" = v ]
   # rm -v keeps a named volume; a stopped container still holds its volume
-  hull create --name cc -v vol:/v busybox true
+  cc=$(hull create --name cc -v vol:/v busybox true)
   run hull volume rm vol
   [ "$status" -ne 0 ]
-  [[ "$output" == *"in use"* ]]
+  [[ "$output" == *"volume is in use by container ${cc:0:12}"* ]]
   hull rm -v cc
   [ "$(cat "$HULL_TEST_ROOT/volumes/vol/_data/keep")" = v ]
   # --rm, foreground and detached
@@ -272,6 +272,13 @@ make_image() {
   hull run -d --rm -v /anon2 busybox true
   for _ in $(seq 50); do [ "$(container_dirs)" -eq 0 ] && break; sleep 0.1; done
   [ "$(volume_dirs)" -eq 2 ]
+  # --rm whose monitor was killed: rm -f takes its anonymous volume
+  hull run -d --rm --name dead -v /anon3 busybox sleep 1000
+  anon3=$(mounts_json dead | jq -r '.[0].Name')
+  pid=$(hull inspect dead | jq -r '.[0].State.Pid')
+  kill -9 "$(awk '{print $4}' /proc/$pid/stat)"
+  hull rm -f dead
+  [ ! -e "$HULL_TEST_ROOT/volumes/$anon3" ]
   run hull volume prune -f
   [ "${lines[0]}" = "Deleted Volumes:" ]
   [ "$(volume_dirs)" -eq 1 ]
