@@ -119,6 +119,17 @@ make_image() {
   [ "$output" = back ]
 }
 
+@test "containers started at once on a new named volume share one volume, filled once" {
+  pids=()
+  for i in 1 2 3 4 5; do
+    hull run --rm -v racy:/etc busybox sh -c "test -s /etc/passwd && echo $i > /etc/c$i" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  [ "$(hull volume ls -q)" = racy ]
+  [ "$(ls "$HULL_TEST_ROOT/volumes/racy/_data" | sort | tr '\n' ' ')" = "c1 c2 c3 c4 c5 group passwd " ]
+}
+
 @test "removing containers in every order loses nothing of a bind or a volume" {
   mkdir "$HULL_TEST_ROOT/host"
   echo precious >"$HULL_TEST_ROOT/host/keep"
