@@ -16,6 +16,8 @@ packages=(
   podman skopeo umoci python3 zstd gzip
   # network.bats reads hull's table back (hull itself never runs nft)
   nftables
+  # tests/integration/volumes.bats: xattrs kept by the copy into a new volume
+  attr
   # tests/vm: boot Debian's kernel under qemu (TCG) with pure cgroup v2 and
   # pure v1, in an initramfs made with cpio
   qemu-system-x86 cpio

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -140,7 +142,26 @@ int read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, struc
         return 0;
 }
 
-static int rm_children(int dfd, dev_t dev, struct herr *err)
+/* Where a directory sits: its device and, where the kernel tells
+ * (STATX_MNT_ID, Linux 5.8), its mount.  A bind mount of a directory of
+ * the same filesystem has the same device, so the device alone would
+ * not see it. */
+struct mnt_key {
+        dev_t dev;
+        uint64_t mnt_id;        /* 0 when unknown */
+};
+
+static int mnt_key_at(int dirfd, const char *name, struct mnt_key *ret)
+{
+        struct statx stx;
+        if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH), STATX_MNT_ID, &stx) < 0)
+                return -1;
+        ret->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        ret->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+        return 0;
+}
+
+static int rm_children(int dfd, const struct mnt_key *top, struct herr *err)
 {
         _cleanup_closedir_ DIR *d = fdopendir(dfd);
         if (!d) {
@@ -158,14 +179,17 @@ static int rm_children(int dfd, dev_t dev, struct herr *err)
                         return herr_set(err, errno, "inspecting %s", de->d_name);
                 }
                 if (S_ISDIR(st.st_mode)) {
-                        if (st.st_dev != dev)
+                        struct mnt_key k = { st.st_dev, 0 };
+                        if (top->mnt_id && mnt_key_at(dirfd(d), de->d_name, &k) < 0)
+                                return herr_set(err, errno, "inspecting %s", de->d_name);
+                        if (k.dev != top->dev || (top->mnt_id && k.mnt_id != top->mnt_id))
                                 return herr_set(err, EBUSY, "refusing to remove %s: a mount point",
                                                 de->d_name);
                         int cfd = openat(dirfd(d), de->d_name,
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (cfd < 0)
                                 return herr_set(err, errno, "opening %s", de->d_name);
-                        if (rm_children(cfd, dev, err) < 0)
+                        if (rm_children(cfd, top, err) < 0)
                                 return herr_wrap(err, "%s", de->d_name);
                         if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
                                 return herr_set(err, errno, "removing %s", de->d_name);
@@ -192,7 +216,10 @@ int rm_rf_at(int dirfd, const char *name, struct herr *err)
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return herr_set(err, errno, "opening %s", name);
-        if (rm_children(fd, st.st_dev, err) < 0)
+        struct mnt_key top = { st.st_dev, 0 };
+        if (mnt_key_at(fd, "", &top) < 0)
+                top.dev = st.st_dev;
+        if (rm_children(fd, &top, err) < 0)
                 return herr_wrap(err, "removing %s", name);
         if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return herr_set(err, errno, "removing %s", name);

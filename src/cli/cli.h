@@ -50,6 +50,7 @@ int cmd_unpause(const struct engine_ctx *ctx, int argc, char **argv);
 struct run_args {
         struct run_opts o;
         char **env, **env_files, **cap_add, **cap_drop, **log_opts, **labels;
+        char **volumes, **mounts, **tmpfs, **volumes_from;
 };
 /* Returns -1 when the command should run, or the exit status to end with
  * (0 after --help, 125 after a usage error, which it has printed). */
@@ -67,6 +68,7 @@ int cmd_rmi(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_history(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_image(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_system(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_volume(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);
 /* cmd_network.c */

@@ -94,7 +94,7 @@ static int do_kill(const struct engine_ctx *ctx, const char *ref, const struct l
 
 static int do_rm(const struct engine_ctx *ctx, const char *ref, const struct lc_opts *o, struct herr *err)
 {
-        return engine_rm(ctx, ref, o->force, err);
+        return engine_rm(ctx, ref, (o->force ? ENGINE_RM_FORCE : 0) | (o->volumes ? ENGINE_RM_VOLUMES : 0), err);
 }
 
 static int do_start(const struct engine_ctx *ctx, const char *ref, const struct lc_opts *o, struct herr *err)

@@ -67,6 +67,10 @@ static const char run_help[] =
         "      --ulimit ulimit            Ulimit options (NAME=SOFT[:HARD])\n"
         "  -u, --user string              Username or UID (format: <name|uid>[:<group|gid>])\n"
         "  -w, --workdir string           Working directory inside the container\n"
+        "  -v, --volume list              Bind mount a volume (/host:/ctr[:opts], NAME:/ctr[:opts], /ctr)\n"
+        "      --mount mount              Attach a filesystem mount to the container (type=bind|volume|tmpfs,...)\n"
+        "      --tmpfs list               Mount a tmpfs directory (/ctr[:opts])\n"
+        "      --volumes-from list        Mount volumes from the specified container(s) (CONTAINER[:ro|rw])\n"
         "      --help                     Print usage\n";
 
 enum {
@@ -75,6 +79,7 @@ enum {
         OPT_CGROUP_PARENT, OPT_CGROUPS, OPT_OOM_KILL_DISABLE, OPT_RESTART, OPT_LOG_OPT, OPT_LOG_DRIVER,
         OPT_LABEL, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
         OPT_HEALTH_START_PERIOD, OPT_NO_HEALTHCHECK, OPT_STOP_SIGNAL,
+        OPT_MOUNT, OPT_TMPFS, OPT_VOLUMES_FROM,
         OPT_LIMIT = 1000,       /* + index into limit_flags */
         OPT_NET = 2000,         /* + index into net_opt_names */
 };
@@ -121,6 +126,10 @@ static const struct option run_opts_long[] = {
         { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
         { "cgroups", required_argument, NULL, OPT_CGROUPS },
         { "oom-kill-disable", no_argument, NULL, OPT_OOM_KILL_DISABLE },
+        { "volume", required_argument, NULL, 'v' },
+        { "mount", required_argument, NULL, OPT_MOUNT },
+        { "tmpfs", required_argument, NULL, OPT_TMPFS },
+        { "volumes-from", required_argument, NULL, OPT_VOLUMES_FROM },
         { "memory", required_argument, NULL, OPT_LIMIT + 0 },
         { "memory-swap", required_argument, NULL, OPT_LIMIT + 1 },
         { "memory-reservation", required_argument, NULL, OPT_LIMIT + 2 },
@@ -158,6 +167,10 @@ void run_args_free(struct run_args *a)
         strv_free(a->cap_drop);
         strv_free(a->log_opts);
         strv_free(a->labels);
+        strv_free(a->volumes);
+        strv_free(a->mounts);
+        strv_free(a->tmpfs);
+        strv_free(a->volumes_from);
 }
 
 static int security_opt(struct run_opts *o, const char *v)
@@ -229,6 +242,10 @@ static int parse_one(struct run_args *a, int c, char **argv)
                         return cli_usage_error("run", "log driver \"%s\" is not supported: hull writes json-file logs", optarg);
                 break;
         case OPT_LABEL: strv_push(&a->labels, optarg); break;
+        case 'v': strv_push(&a->volumes, optarg); break;
+        case OPT_MOUNT: strv_push(&a->mounts, optarg); break;
+        case OPT_TMPFS: strv_push(&a->tmpfs, optarg); break;
+        case OPT_VOLUMES_FROM: strv_push(&a->volumes_from, optarg); break;
         case OPT_HEALTH_CMD: o->health_cmd = optarg; break;
         case OPT_HEALTH_INTERVAL: o->health_interval = optarg; break;
         case OPT_HEALTH_TIMEOUT: o->health_timeout = optarg; break;
@@ -280,7 +297,7 @@ int run_args_parse(struct run_args *a, int argc, char **argv)
         limits_init(&a->o.limits);
         optind = 0;
         opterr = 0;
-        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:m:c:p:P", run_opts_long, NULL)) != -1)
+        while (status < 0 && (c = getopt_long(argc, argv, "+:itde:w:u:h:m:c:p:Pv:", run_opts_long, NULL)) != -1)
                 status = parse_one(a, c, argv);
         if (status >= 0)
                 return status;
@@ -294,6 +311,10 @@ int run_args_parse(struct run_args *a, int argc, char **argv)
         a->o.cap_drop = a->cap_drop;
         a->o.log_opts = a->log_opts;
         a->o.labels = a->labels;
+        a->o.volumes = a->volumes;
+        a->o.mounts = a->mounts;
+        a->o.tmpfs = a->tmpfs;
+        a->o.volumes_from = a->volumes_from;
         return -1;
 }
 

@@ -40,6 +40,7 @@ static const struct cli_cmd commands[] = {
         { "system", "Manage hull (df, info)", cmd_system },
         { "network", "Manage networks", cmd_network },
         { "port", "List port mappings or a specific mapping for the container", cmd_port },
+        { "volume", "Manage volumes", cmd_volume },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
 };

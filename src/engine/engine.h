@@ -39,6 +39,7 @@ struct run_opts {
         int health_retries;             /* 0: not given */
         int no_healthcheck;
         const char *stop_signal;        /* --stop-signal */
+        char **volumes, **mounts, **tmpfs, **volumes_from;  /* -v, --mount, --tmpfs, --volumes-from */
 };
 
 struct run_result {
@@ -58,7 +59,11 @@ int engine_stop(const struct engine_ctx *ctx, const char *ref, int timeout, stru
 int engine_kill(const struct engine_ctx *ctx, const char *ref, int sig, struct herr *err);
 int engine_restart(const struct engine_ctx *ctx, const char *ref, int timeout, struct herr *err);
 int engine_wait(const struct engine_ctx *ctx, const char *ref, int *ret_code, struct herr *err);
-int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct herr *err);
+/* flags: ENGINE_RM_FORCE (1, as the old force argument), ENGINE_RM_VOLUMES
+ * (rm -v: its anonymous volumes go too). */
+#define ENGINE_RM_FORCE 1
+#define ENGINE_RM_VOLUMES 2
+int engine_rm(const struct engine_ctx *ctx, const char *ref, int flags, struct herr *err);
 int engine_rename(const struct engine_ctx *ctx, const char *ref, const char *name, struct herr *err);
 /* Docker's inspect object for one container. */
 int engine_inspect(const struct engine_ctx *ctx, const char *ref, json_t **ret, struct herr *err);

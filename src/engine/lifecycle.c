@@ -21,6 +21,7 @@
 #include "engine/monitor.h"
 #include "engine/monitor_io.h"
 #include "engine/stats.h"
+#include "engine/volume.h"
 #include "runtime/cgroup.h"
 
 static void container_closep(struct container *c)
@@ -252,8 +253,9 @@ int engine_wait(const struct engine_ctx *ctx, const char *ref, int *ret_code, st
         return 0;
 }
 
-int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct herr *err)
+int engine_rm(const struct engine_ctx *ctx, const char *ref, int flags, struct herr *err)
 {
+        int force = flags & ENGINE_RM_FORCE;
         _cleanup_container_ struct container c = CONTAINER_INIT;
         if (container_open(ctx, ref, &c, err) < 0)
                 return -1;
@@ -280,7 +282,13 @@ int engine_rm(const struct engine_ctx *ctx, const char *ref, int force, struct h
         cleanup_without_monitor(&c);
         c.state.status = CTR_REMOVING;
         container_state_save(&c, err);
-        return container_remove(ctx, &c, err);
+        if (container_remove(ctx, &c, err) < 0)
+                return -1;
+        /* A --rm container's anonymous volumes go with it however it goes
+         * (its monitor may have been killed before it could remove it). */
+        int anon = (flags & ENGINE_RM_VOLUMES) || json_bool(json_object_get(c.meta, "HostConfig"), "AutoRemove", 0);
+        volumes_release(ctx, c.id, json_object_get(c.meta, "Mounts"), anon);
+        return 0;
 }
 
 int engine_rename(const struct engine_ctx *ctx, const char *ref, const char *name, struct herr *err)

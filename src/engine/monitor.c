@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "engine/health.h"
 #include "engine/monitor_io.h"
+#include "engine/volume.h"
 #include "runtime/container.h"
 #include "runtime/spec.h"
 
@@ -349,8 +350,9 @@ static _Noreturn void monitor_main(struct monitor *m)
                 }
         }
         health_free(m->health);
-        if (json_bool(json_object_get(m->c->meta, "HostConfig"), "AutoRemove", 0))
-                container_remove(m->ctx, m->c, &err);
+        if (json_bool(json_object_get(m->c->meta, "HostConfig"), "AutoRemove", 0) &&
+            container_remove(m->ctx, m->c, &err) == 0)
+                volumes_release(m->ctx, m->c->id, json_object_get(m->c->meta, "Mounts"), 1);
         _exit(0);
 }
 

@@ -27,6 +27,8 @@
 #include "engine/spec_gen.h"
 #include "engine/supervise.h"
 #include "engine/user.h"
+#include "engine/volume.h"
+#include "engine/volume_mounts.h"
 #include "image/image.h"
 #include "runtime/cgroup.h"
 #include "runtime/spec.h"
@@ -141,10 +143,10 @@ static char *find_init(void)
         return found;
 }
 
-static char *overlay_options(const struct image *img, const char *dir)
+static char *overlay_options(const struct image *img, const char *dir, const char *top)
 {
         size_t n = strv_len(img->layers);
-        _cleanup_free_ char *lower = xstrdup("");
+        _cleanup_free_ char *lower = xstrdup(top ? top : "");
         for (size_t i = n; i > 0; i--) {
                 char *l = xasprintf("%s%s%s", lower, *lower ? ":" : "", img->layers[i - 1]);
                 free(lower);
@@ -160,6 +162,7 @@ struct plan {
         json_t *seccomp, *devices, *resources;
         char *hostname, *init_path, *cgroups_path;
         char *netns;            /* the network namespace to join, or NULL */
+        struct volume_plan vols;
 };
 
 static void plan_free(struct plan *p)
@@ -175,6 +178,7 @@ static void plan_free(struct plan *p)
         free(p->init_path);
         free(p->cgroups_path);
         free(p->netns);
+        volume_plan_free(&p->vols);
 }
 
 static int make_plan(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img, const char *id,
@@ -241,7 +245,7 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
         json_t *cfg = json_object_get(img->config, "config");
         const char *wd = o->workdir ? o->workdir : json_str(cfg, "WorkingDir");
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir);
-        _cleanup_free_ char *overlay = overlay_options(img, c->dir);
+        _cleanup_free_ char *overlay = overlay_options(img, c->dir, p->vols.mountpoints);
         struct winsize ws = { 0 };
         if (o->tty)
                 ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
@@ -262,12 +266,15 @@ static json_t *build_spec(const struct run_opts *o, const struct image *img, con
                 .cgroups_path = p->cgroups_path,
                 .resources = p->resources,
                 .rlimits = o->limits.rlimits,
+                .user_mounts = p->vols.oci,
                 .host_network = o->network && !strcmp(o->network, "host"),
                 .netns = p->netns,
                 .rows = ws.ws_row,
                 .cols = ws.ws_col,
         };
-        return spec_generate(&in);
+        json_t *spec = spec_generate(&in);
+        volume_plan_spec(&p->vols, spec);
+        return spec;
 }
 
 /* What Docker keeps of a container (inspect's Config and HostConfig);
@@ -344,10 +351,11 @@ static int meta_build(const struct run_opts *o, const struct image *img, const s
         char **args = o->init ? p->args + 2 : p->args;
         char now[40];
         rfc3339_now(now);
-        *ret = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:[], s:{s:{}}}", "Id", c->id, "Created",
+        *ret = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:O, s:{s:{}}}", "Id", c->id, "Created",
                          now, "Path", args[0], "Args", json_from_strv(args + 1), "Image", img->id, "ImageName",
                          o->image, "Name", c->name, "Config", meta_config(o, img, p, health), "HostConfig",
-                         meta_host_config(o, restart, logc), "Mounts", "NetworkSettings", "Networks");
+                         meta_host_config(o, restart, logc), "Mounts", p->vols.docker, "NetworkSettings", "Networks");
+        volume_plan_meta(&p->vols, o, *ret);
         return 0;
 }
 
@@ -420,16 +428,23 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
         __attribute__((cleanup(image_freep))) struct image *img = NULL;
         if (image_store_open(ctx->root, &store, err) < 0 || image_lookup(store, o->image, &img, err) < 0)
                 return -1;
+        struct plan p = { 0 };
         struct container c = CONTAINER_INIT;
-        if (container_new(ctx, o->name, &c, err) < 0)
+        if (volume_plan_check(ctx, o, img, &p.vols, err) < 0 || container_new(ctx, o->name, &c, err) < 0) {
+                plan_free(&p);
                 return -1;
+        }
         memset(ret, 0, sizeof *ret);
         snprintf(ret->id, sizeof ret->id, "%s", c.id);
-        struct plan p = { 0 };
+        /* Volumes and -v sources are made only once everything else has
+         * been checked. */
         int r = make_plan(ctx, o, img, c.id, &p, err);
         if (r >= 0)
+                r = volume_plan_apply(ctx, img, c.id, o->dry_run, &p.vols, err);
+        if (r >= 0 && !o->dry_run)
+                r = volume_plan_mountpoints(ctx, img, &p.vols, err);
+        if (r >= 0)
                 r = run_planned(ctx, o, img, &p, &c, ret, err);
-        plan_free(&p);
         /* A container that could not be created leaves nothing; one that
          * ran in the foreground goes with --rm; a detached one's monitor
          * carries out --rm itself. */
@@ -439,7 +454,10 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
                         *err = rm_err;
                         r = -1;
                 }
+                if (!o->dry_run)
+                        volumes_release(ctx, c.id, p.vols.docker, 1);
         }
+        plan_free(&p);
         container_close(&c);
         return r < 0 ? -1 : 0;
 }

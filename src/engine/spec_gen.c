@@ -29,6 +29,22 @@ static json_t *mount_entry(const char *dst, const char *type, const char *src, c
         return json_pack("{s:s, s:s, s:s, s:o}", "destination", dst, "type", type, "source", src, "options", o);
 }
 
+/* The volumes, binds and tmpfs mounts after the defaults; one of them on
+ * a default's place (/dev/shm, say) replaces that default. */
+static json_t *with_user_mounts(json_t *m, json_t *user)
+{
+        size_t i, k;
+        json_t *u, *d;
+        json_array_foreach(user, i, u)
+                for (k = json_array_size(m); k > 0; k--)
+                        if ((d = json_array_get(m, k - 1)) &&
+                            !strcmp(json_str(d, "destination"), json_str(u, "destination") ?: ""))
+                                json_array_remove(m, k - 1);
+        if (user)
+                json_array_extend(m, user);
+        return m;
+}
+
 static json_t *gen_mounts(const struct spec_input *in)
 {
         int priv = in->o->privileged;
@@ -50,7 +66,7 @@ static json_t *gen_mounts(const struct spec_input *in)
         }
         if (in->init_path)
                 json_array_append_new(m, mount_entry("/sbin/hull-init", "bind", in->init_path, "bind,ro,nosuid,nodev"));
-        return m;
+        return with_user_mounts(m, in->user_mounts);
 }
 
 static json_t *gen_caps(const struct spec_input *in)

@@ -23,6 +23,7 @@ struct spec_input {
         const char *cgroups_path;       /* NULL: no cgroup of its own */
         json_t *resources;              /* linux.resources, or NULL */
         json_t *rlimits;                /* process.rlimits, or NULL */
+        json_t *user_mounts;            /* volumes, binds, tmpfs (OCI mounts), or NULL */
         int host_network;
         const char *netns;      /* join this network namespace (a path) */
         unsigned short rows, cols;      /* terminal size, with -t */

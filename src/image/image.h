@@ -84,3 +84,12 @@ void image_disk_usage(struct image_store *s, long long *ret);
 json_t *image_inspect_json(const struct image *img);
 /* [{Id, Created, CreatedBy, Size, Comment}], newest first. */
 int image_history(struct image_store *s, const struct image *img, json_t **ret, struct herr *err);
+/* Copy the directory at path, as the image's merged root shows it, into
+ * the empty directory dstfd (owners, modes, times, xattrs kept; no symlink
+ * followed, a path through a symlink copies nothing). */
+int image_copy_dir(const struct image *img, const char *path, int dstfd, struct herr *err);
+/* S_IFDIR, S_IFREG, S_IFLNK... of path in the merged root, 0 when absent. */
+int image_path_type(const struct image *img, const char *path);
+/* The merged root's entry at path (not followed): 0, or -1 when absent. */
+struct stat;
+int image_path_stat(const struct image *img, const char *path, struct stat *ret);

@@ -197,7 +197,17 @@ static int bind_fd(const char *src, unsigned long flags, int recursive_ro, struc
         return mfd;
 }
 
-static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
+/* A bind that asks for shared or slave propagation must be cloned while
+ * the new namespace's mounts are still peers of the host's: once the
+ * namespace is made private (the first thing rt_rootfs_setup does) a clone
+ * could never again receive the host's mounts (slave) or show its own to
+ * the host (shared).  Every other mount is made after that, as before. */
+static int wants_host_peer(const struct rt_mount *m)
+{
+        return (m->flags & MS_BIND) && (m->propagation & (MS_SHARED | MS_SLAVE));
+}
+
+static int do_mount(int rootfd, const struct rt_mount *m, int premade, struct herr *err)
 {
         int is_bind = (m->flags & MS_BIND) != 0;
         int as_file = 0;
@@ -210,8 +220,10 @@ static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
         _cleanup_close_ int target = rt_open_in_root(rootfd, m->destination, 1, as_file, err);
         if (target < 0)
                 return -1;
-        _cleanup_close_ int mfd = -EBADF;
-        if (is_bind)
+        _cleanup_close_ int mfd = premade;
+        if (mfd >= 0)
+                ;
+        else if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
                 return rt_cgroup_mount(rootfd, m, err);
@@ -276,10 +288,29 @@ static int pivot(const char *root, struct herr *err)
         return 0;
 }
 
+static void close_all(int **fds)
+{
+        for (size_t i = 0; *fds && (*fds)[i] != -2; i++)
+                if ((*fds)[i] >= 0)
+                        close((*fds)[i]);
+        free(*fds);
+}
+
 int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
 {
+        __attribute__((cleanup(close_all))) int *early = calloc(s->n_mounts + 1, sizeof(int));
+        if (!early)
+                return herr_set(err, ENOMEM, "mounts");
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                early[i] = -1;
+                if (wants_host_peer(&s->mounts[i]) &&
+                    (early[i] = bind_fd(s->mounts[i].source, s->mounts[i].flags, s->mounts[i].recursive_ro, err)) < 0)
+                        return herr_wrap(err, "mount %s", s->mounts[i].destination);
+        }
+        early[s->n_mounts] = -2;
         /* Private before anything is mounted: nothing we do may propagate
-         * back to the host's mount namespace. */
+         * back to the host's mount namespace.  (The early clones above are
+         * detached: they stay what they were, peers of the host's mounts.) */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return herr_set(err, errno, "making the mount namespace private");
         if (mount_rootfs(s, err) < 0)
@@ -288,7 +319,7 @@ int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
         if (rootfd < 0)
                 return herr_set(err, errno, "opening the root %s", s->root_path);
         for (size_t i = 0; i < s->n_mounts; i++)
-                if (do_mount(rootfd, &s->mounts[i], err) < 0)
+                if (do_mount(rootfd, &s->mounts[i], TAKE_FD(early[i]), err) < 0)
                         return herr_wrap(err, "mount %s", s->mounts[i].destination);
         if (rt_devices_create(rootfd, s, err) < 0)
                 return -1;
