@@ -58,3 +58,8 @@ void run_args_free(struct run_args *a);
 int cmd_images(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_info(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_registry.c */
+int cmd_pull(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_push(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_login(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_logout(const struct engine_ctx *ctx, int argc, char **argv);

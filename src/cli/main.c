@@ -28,6 +28,10 @@ static const struct cli_cmd commands[] = {
         { "inspect", "Return low-level information on containers", cmd_inspect },
         { "container", "Manage containers (ls, prune, and the commands above)", cmd_container },
         { "images", "List images", cmd_images },
+        { "pull", "Download an image from a registry", cmd_pull },
+        { "push", "Upload an image to a registry", cmd_push },
+        { "login", "Log in to a registry", cmd_login },
+        { "logout", "Log out from a registry", cmd_logout },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
 };

@@ -37,6 +37,7 @@ struct run_opts {
         int health_retries;             /* 0: not given */
         int no_healthcheck;
         const char *stop_signal;        /* --stop-signal */
+        const char *pull;               /* --pull missing|always|never; NULL: missing */
 };
 
 struct run_result {
