@@ -82,8 +82,9 @@ int cmd_pull(const struct engine_ctx *ctx, int argc, char **argv)
 }
 
 static const char push_help[] =
-        "\nUsage:  hull push [OPTIONS] NAME[:TAG]\n\n"
-        "Upload an image to a registry\n\n"
+        "\nUsage:  hull push [OPTIONS] NAME[:TAG]\n"
+        "        hull push [OPTIONS] IMAGE NAME[:TAG]\n\n"
+        "Upload an image to a registry (the stored IMAGE under another name, given both)\n\n"
         "Options:\n"
         "  -q, --quiet             Suppress verbose output\n"
         "      --tls-verify        Require HTTPS and verify certificates\n"
@@ -111,9 +112,11 @@ int cmd_push(const struct engine_ctx *ctx, int argc, char **argv)
                 else if (c != OPT_TLS_VERIFY)
                         return cli_usage_error("push", "unknown flag: %s", argv[optind - 1]);
         }
-        if (argc - optind != 1)
-                return cli_usage_error("push", "\"hull push\" requires exactly 1 argument.");
-        o.ref = argv[optind];
+        if (argc - optind != 1 && argc - optind != 2)
+                return cli_usage_error("push", "\"hull push\" requires 1 or 2 arguments.");
+        o.ref = argv[argc - 1];
+        if (argc - optind == 2)
+                o.source = argv[optind];
         const struct hull_registry_ops *ops;
         if ((r = with_ops(&ops)) >= 0)
                 return r;

@@ -35,9 +35,10 @@ struct hull_pull_opts {
 };
 
 struct hull_push_opts {
-        const char *ref;        /* NAME[:TAG] of a stored image */
+        const char *ref;        /* NAME[:TAG] to push to */
         int quiet;
         struct hull_registry_conn conn;
+        const char *source;     /* the stored image to push, when not ref (podman's push SRC DEST) */
 };
 
 struct hull_login_opts {

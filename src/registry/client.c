@@ -260,8 +260,10 @@ int reg_do(struct reg_client *c, const struct reg_req *rq, struct reg_resp *rs, 
                         reg_backoff(n + 1);
                         continue;
                 }
-                if (rc != CURLE_OK)
-                        return herr_setc(err, HERR_ENGINE, 0, "%s", err->msg);
+                if (rc != CURLE_OK) {
+                        err->code = HERR_ENGINE;
+                        return -1;
+                }
                 /* A token that expired or lacks a scope: fetch a new one, once. */
                 if (rs->status == 401 && !refreshed && c->realm && !c->fetching_token) {
                         refreshed = 1;

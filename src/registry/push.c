@@ -328,7 +328,7 @@ int registry_push(const char *root, const struct hull_push_opts *o, struct herr 
         if (r.digest[0])
                 return herr_set(err, 0, "push %s: push by digest is not supported, name a tag", o->ref);
         _cleanup_free_ char *shown = image_ref_string(&r);
-        if (image_store_open(root, &s, err) < 0 || image_lookup(s, shown, &img, err) < 0)
+        if (image_store_open(root, &s, err) < 0 || image_lookup(s, o->source ? o->source : shown, &img, err) < 0)
                 return -1;
         if (!o->quiet)
                 printf("The push refers to repository [%s%s%s]\n", r.domain[0] ? "" : "docker.io/",
