@@ -16,6 +16,9 @@ packages=(
   qemu-system-x86 cpio
   # benchmarks: the peers hull is measured against
   hyperfine crun runc time
+  # registries: libcurl for hull-registry.so; a registry, peers and tools for
+  # tests/integration/registry.bats and bench/registry.sh
+  libcurl4-openssl-dev docker-registry skopeo podman umoci apache2-utils python3 curl
 )
 
 missing=()

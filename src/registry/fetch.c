@@ -25,6 +25,7 @@ struct xfer {
         char *partial;
         struct sha256 hash;     /* over the first `have` bytes of the partial file */
         long long have;
+        long long resumed;      /* bytes found on disk when the pull started */
         long status;            /* of the response whose body is arriving */
         int body_started;
         int too_big;
@@ -120,6 +121,7 @@ static int resume_point(struct xfer *x, struct herr *err)
                 sha256_add(&x->hash, buf, (size_t)got);
                 x->have += got;
         }
+        x->resumed = x->have;
         return 0;
 }
 
@@ -158,6 +160,15 @@ static int commit(struct image_store *s, struct xfer *x, struct herr *err)
         progress_set(x->p, x->it->line, PROG_VERIFYING, x->have, x->have);
         sha256_end_hex(&x->hash, hex);
         if (strcmp(hex, digest_hex(digest))) {
+                /* What an earlier pull left may be what is wrong (a torn
+                 * write, a changed disk): fetch the whole blob once more. */
+                if (x->resumed > 0) {
+                        x->resumed = 0;
+                        if (restart_from_zero(x) < 0)
+                                return herr_set(err, errno, "truncating %s", x->partial);
+                        progress_set(x->p, x->it->line, PROG_RETRYING, 0, x->it->d.size);
+                        return 1;
+                }
                 /* Useless for a resume too: start from nothing next time. */
                 unlink(x->partial);
                 return herr_set(err, 0, "blob %s: digest mismatch, the content hashes to sha256:%s", digest, hex);
@@ -245,7 +256,10 @@ static int finish(struct reg_client *c, struct image_store *s, CURLM *m, struct 
                 return herr_set(err, 0, "fetching blob %s: %s", digest, why);
         }
         x->state = X_DONE;
-        return commit(s, x, err);
+        int r = commit(s, x, err);
+        if (r > 0)
+                x->state = X_QUEUED;
+        return r < 0 ? -1 : 0;
 }
 
 static int pending(struct xfer *xs, size_t n)
@@ -316,8 +330,11 @@ static int prepare(struct image_store *s, struct fetch_item *items, size_t n, st
                 /* All of it there already (killed between download and rename). */
                 if (xs[i].have == items[i].d.size) {
                         xs[i].state = X_DONE;
-                        if (commit(s, &xs[i], err) < 0)
+                        int c = commit(s, &xs[i], err);
+                        if (c < 0)
                                 return -1;
+                        if (c > 0)
+                                xs[i].state = X_QUEUED;
                 }
         }
         return 0;

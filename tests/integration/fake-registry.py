@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""A read-only registry for hull's tests: serves an OCI layout over the
+distribution API, optionally behind the Bearer token flow, plus
+repositories under bad/ that misbehave on purpose.
+
+    fake-registry.py LAYOUT PORTFILE [--bearer USER:PASS]
+
+Writes the port it listens on (127.0.0.1, chosen by the kernel) to PORTFILE.
+Every handler is bounded: the hanging one sleeps at most 60 s."""
+import base64, hashlib, json, os, sys, time
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+
+layout, portfile = sys.argv[1], sys.argv[2]
+bearer = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--bearer" else None
+TOKEN = "good-token"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def blob(digest):
+    path = os.path.join(layout, "blobs", "sha256", digest.split(":", 1)[1])
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def by_ref(ref):
+    if ref.startswith("sha256:"):
+        return blob(ref)
+    for m in json.load(open(os.path.join(layout, "index.json")))["manifests"]:
+        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == ref:
+            return blob(m["digest"])
+    return None
+
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body=b"", ctype="application/json", headers=()):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def authorised(self):
+        if not bearer:
+            return True
+        if self.headers.get("Authorization") == "Bearer " + TOKEN:
+            return True
+        port = self.server.server_address[1]
+        self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                  headers=[("WWW-Authenticate",
+                            'Bearer realm="http://127.0.0.1:%d/token",service="fake"' % port)])
+        return False
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        p = self.path.split("?", 1)[0]
+        if p == "/token":
+            want = "Basic " + base64.b64encode(bearer.encode()).decode()
+            if self.headers.get("Authorization") != want:
+                return self.send(401, b'{"details":"wrong credentials"}')
+            return self.send(200, json.dumps({"token": TOKEN}).encode())
+        if not self.authorised():
+            return
+        if p == "/v2/":
+            return self.send(200, b"{}")
+        parts = p.split("/")
+        if len(parts) < 5 or parts[1] != "v2":
+            return self.send(404)
+        name, kind, ref = "/".join(parts[2:-2]), parts[-2], parts[-1]
+        if name.startswith("bad/"):
+            return self.bad(name[4:], kind, ref)
+        data = by_ref(ref) if kind == "manifests" else blob(ref) if os.path.exists(
+            os.path.join(layout, "blobs", "sha256", ref.split(":", 1)[-1])) else None
+        if data is None:
+            return self.send(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
+        ctype = json.loads(data).get("mediaType", OCI_MANIFEST) if kind == "manifests" else \
+            "application/octet-stream"
+        self.send(200, data, ctype)
+
+    def bad(self, what, kind, ref):
+        if what == "malformed" and kind == "manifests":
+            return self.send(200, b'{"schemaVersion": 2, "layers": [', OCI_MANIFEST)
+        if what == "huge" and kind == "manifests":
+            return self.send(200, b" " * (5 << 20) + b"{}", OCI_MANIFEST)
+        if what == "loop":
+            return self.send(302, b"", headers=[("Location", self.path)])
+        if what == "hang":
+            time.sleep(60)
+            return self.send(500)
+        if what == "size":
+            # A manifest naming a config blob smaller than the one served.
+            cfg = b'{"rootfs": {"type": "layers", "diff_ids": []}}'
+            if kind == "manifests":
+                m = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                     "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                "digest": "sha256:" + hashlib.sha256(cfg).hexdigest(), "size": 10},
+                     "layers": []}
+                return self.send(200, json.dumps(m).encode(), OCI_MANIFEST)
+            return self.send(200, cfg, "application/octet-stream")
+        return self.send(404)
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+srv.daemon_threads = True
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
