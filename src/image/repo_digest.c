@@ -10,8 +10,31 @@
 #include "base/json.h"
 #include "image/repo_digest.h"
 
+/* A repository digest names one image: drop it from any other record
+ * (a list pulled again for another platform, a tag pushed again). */
+static int drop_elsewhere(struct image_store *s, const char *id, const char *repo_digest, struct herr *err)
+{
+        char other[IMAGE_DIGEST_LEN + 1];
+        int r = image_repo_digest_find(s, repo_digest, other, err);
+        if (r <= 0 || !strcmp(other, id))
+                return r;
+        _cleanup_free_ char *name = xasprintf("images/%s.json", digest_hex(other));
+        _cleanup_json_ json_t *rec = NULL;
+        if (json_load_path(s->dirfd, name, &rec, err) < 0)
+                return herr_wrap(err, "image %s", other);
+        json_t *v = json_object_get(rec, "repo_digests");
+        for (size_t i = json_array_size(v); i-- > 0;)
+                if (!strcmp(json_string_value(json_array_get(v, i)) ?: "", repo_digest))
+                        json_array_remove(v, i);
+        if (json_write_path(s->dirfd, name, rec, 1, err) < 0)
+                return herr_wrap(err, "image %s", other);
+        return 0;
+}
+
 int image_repo_digest_add(struct image_store *s, const char *id, const char *repo_digest, struct herr *err)
 {
+        if (drop_elsewhere(s, id, repo_digest, err) < 0)
+                return -1;
         _cleanup_free_ char *name = xasprintf("images/%s.json", digest_hex(id));
         _cleanup_json_ json_t *rec = NULL;
         if (json_load_path(s->dirfd, name, &rec, err) < 0)

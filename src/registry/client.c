@@ -172,11 +172,21 @@ static size_t on_read(char *buf, size_t size, size_t n, void *data)
                 src->off += (long long)want;
                 return want;
         }
-        ssize_t got = pread(src->rq->body_fd, buf, want, src->off);
+        if ((long long)want > src->rq->body_size - src->off)
+                want = (size_t)(src->rq->body_size - src->off);
+        ssize_t got = pread(src->rq->body_fd, buf, want, src->rq->body_off + src->off);
         if (got < 0)
                 return CURL_READFUNC_ABORT;
         src->off += got;
         return (size_t)got;
+}
+
+static int on_xfer(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+        const struct reg_req *rq = data;
+        if (ultotal > 0)
+                rq->on_sent(rq->sent_data, (long long)ulnow, (long long)ultotal);
+        return 0;
 }
 
 void reg_resp_free(struct reg_resp *rs)
@@ -215,6 +225,8 @@ static CURLcode attempt(struct reg_client *c, const struct reg_req *rq, struct r
                 hdr = curl_slist_append(hdr, accept);
         if (ctype)
                 hdr = curl_slist_append(hdr, ctype);
+        if (rq->header)
+                hdr = curl_slist_append(hdr, rq->header);
         struct sink sk = { .rs = rs, .max = rq->max_body };
         struct source src = { .rq = rq };
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -230,6 +242,11 @@ static CURLcode attempt(struct reg_client *c, const struct reg_req *rq, struct r
                 curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
                 curl_easy_setopt(h, CURLOPT_READDATA, &src);
                 curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+                if (rq->on_sent) {
+                        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+                        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+                        curl_easy_setopt(h, CURLOPT_XFERINFODATA, rq);
+                }
                 /* No "Expect: 100-continue" round trip. */
                 hdr = curl_slist_append(hdr, "Expect:");
         }

@@ -45,8 +45,13 @@ struct reg_req {
         const void *body;       /* request body in memory ... */
         size_t body_len;
         int body_fd;            /* ... or from a file (-1: none) */
+        long long body_off;     /* where in the file the body starts */
         long long body_size;
+        const char *header;     /* one more request header, or NULL */
         size_t max_body;        /* keep the response body, up to this many bytes */
+        /* Called as the body goes out (uploads), for progress lines. */
+        void (*on_sent)(void *data, long long sent, long long total);
+        void *sent_data;
 };
 #define REG_REQ_INIT { .method = "GET", .body_fd = -1 }
 

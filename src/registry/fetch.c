@@ -33,6 +33,7 @@ struct xfer {
         char errbody[4096];     /* an error response's body, for its message */
         size_t errlen;
         int attempts;
+        int reauthed;
         double retry_at;
         struct progress *p;
 };
@@ -234,6 +235,11 @@ static int finish(struct reg_client *c, struct image_store *s, CURLM *m, struct 
         }
         if (x->write_failed)
                 return herr_set(err, x->write_failed, "writing %s", x->partial);
+        /* A token that expired during a long pull: a new one, once. */
+        if (rc == CURLE_OK && status == 401 && c->realm && !x->reauthed) {
+                x->reauthed = 1;
+                return reg_fetch_token(c, err);
+        }
         int retry = rc != CURLE_OK ? reg_curl_retryable(rc) : status >= 500 || status == 416;
         if (retry && x->attempts < REG_RETRIES) {
                 if (status == 416 && restart_from_zero(x) < 0)

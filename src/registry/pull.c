@@ -204,6 +204,7 @@ int registry_pull(const char *root, const struct hull_pull_opts *o, char ret_id[
         _cleanup_free_ char *shown = image_ref_string(&r);
         if (!o->quiet)
                 fprintf(out, "%s: Pulling from %s\n", r.tag[0] ? r.tag : r.digest, r.domain[0] ? r.path : r.name);
+        fflush(out);
         if (reg_open(&c, root, r.domain, r.path, "pull", NULL, &o->conn, err) < 0 ||
             resolve_manifest(&c, &r, o->platform, &p, err) < 0 || load_config(&c, &p, err) < 0)
                 return herr_wrap(err, "pulling %s", shown);
@@ -212,16 +213,23 @@ int registry_pull(const char *root, const struct hull_pull_opts *o, char ret_id[
         _cleanup_free_ struct fetch_item *items = calloc(p.m.n_layers + 1, sizeof *items);
         if (!items)
                 return herr_set(err, ENOMEM, "pulling %s", shown);
+        /* Docker's "up to date": the tag named this image already. */
+        char before[IMAGE_DIGEST_LEN + 1] = "";
+        _cleanup_free_ char *nt = r.tag[0] ? xasprintf("%s:%s", r.name, r.tag) : NULL;
+        if (nt && store_tag_get(s, nt, before, err) < 0)
+                return -1;
         pr = progress_new(out, p.m.n_layers, o->quiet, 0);
         if (plan_fetch(s, &p, items, pr, err) < 0 || fetch_blobs(&c, s, items, p.m.n_layers, pr, err) < 0 ||
             unpack_and_record(s, &r, &p, items, pr, ret_id, err) < 0) {
                 progress_end(pr);
                 return herr_wrap(err, "pulling %s", shown);
         }
+        int fresh = strcmp(before, ret_id) != 0;
         if (o->quiet) {
                 fprintf(out, "%s\n", shown);
                 return 0;
         }
-        fprintf(out, "Digest: %s\nStatus: Downloaded newer image for %s\n%s\n", p.top_digest, shown, shown);
+        fprintf(out, "Digest: %s\nStatus: %s %s\n%s\n", p.top_digest,
+                fresh ? "Downloaded newer image for" : "Image is up to date for", shown, shown);
         return 0;
 }

@@ -159,9 +159,20 @@ static int upload_start(struct reg_client *c, const char *digest, const char *fr
         return r;
 }
 
+struct sent {
+        struct progress *pr;
+        size_t line;
+};
+
+static void on_sent(void *data, long long sent, long long total)
+{
+        struct sent *st = data;
+        progress_set(st->pr, st->line, PROG_PUSHING, sent, total);
+}
+
 /* One monolithic PUT of the whole blob to the upload's location. */
 static int upload_put(struct reg_client *c, struct image_store *s, const char *location, const struct blob *b,
-                      struct herr *err)
+                      struct sent *st, struct herr *err)
 {
         _cleanup_close_ int fd = blob_open(s, b->d.digest, err);
         if (fd < 0)
@@ -176,9 +187,61 @@ static int upload_put(struct reg_client *c, struct image_store *s, const char *l
         rq.body_fd = fd;
         rq.body_size = b->d.size;
         rq.max_body = 1 << 16;
+        rq.on_sent = on_sent;
+        rq.sent_data = st;
         int r = reg_do(c, &rq, &rs, err);
         if (r == 0)
                 r = expect(&rs, 201, "uploading blob", b->d.digest, err);
+        reg_resp_free(&rs);
+        return r;
+}
+
+/* Chunked: PATCH pieces of chunk bytes, each to the location the last
+ * answer gave, then PUT ?digest= with no body. */
+static int upload_chunks(struct reg_client *c, struct image_store *s, char **location, const struct blob *b,
+                         long long chunk, struct sent *st, struct herr *err)
+{
+        _cleanup_close_ int fd = blob_open(s, b->d.digest, err);
+        if (fd < 0)
+                return -1;
+        for (long long off = 0; off < b->d.size; off += chunk) {
+                long long n = b->d.size - off < chunk ? b->d.size - off : chunk;
+                _cleanup_free_ char *range = xasprintf("Content-Range: %lld-%lld", off, off + n - 1);
+                struct reg_req rq = REG_REQ_INIT;
+                struct reg_resp rs = { 0 };
+                rq.method = "PATCH";
+                rq.url = *location;
+                rq.content_type = "application/octet-stream";
+                rq.header = range;
+                rq.body_fd = fd;
+                rq.body_off = off;
+                rq.body_size = n;
+                rq.max_body = 1 << 16;
+                int r = reg_do(c, &rq, &rs, err);
+                if (r == 0)
+                        r = expect(&rs, 202, "uploading a chunk of blob", b->d.digest, err);
+                if (r == 0 && !rs.location)
+                        r = herr_set(err, 0, "uploading blob %s: no Location after a chunk", b->d.digest);
+                if (r == 0) {
+                        free(*location);
+                        *location = TAKE_PTR(rs.location);
+                        progress_set(st->pr, st->line, PROG_PUSHING, off + n, b->d.size);
+                }
+                reg_resp_free(&rs);
+                if (r < 0)
+                        return -1;
+        }
+        _cleanup_free_ char *url = xasprintf("%s%sdigest=%s", *location, strchr(*location, '?') ? "&" : "?",
+                                             b->d.digest);
+        struct reg_req rq = REG_REQ_INIT;
+        struct reg_resp rs = { 0 };
+        rq.method = "PUT";
+        rq.url = url;
+        rq.body = "";
+        rq.max_body = 1 << 16;
+        int r = reg_do(c, &rq, &rs, err);
+        if (r == 0)
+                r = expect(&rs, 201, "finishing the upload of blob", b->d.digest, err);
         reg_resp_free(&rs);
         return r;
 }
@@ -222,7 +285,17 @@ static int push_blob(struct reg_client *c, struct image_store *s, const struct b
                 return 0;
         }
         progress_set(pr, line, PROG_PUSHING, 0, b->d.size);
-        if (upload_put(c, s, location, b, err) < 0)
+        struct sent st = { pr, line };
+        /* Monolithic by default; $HULL_PUSH_CHUNK (bytes) sends blobs
+         * larger than that in chunks, for registries (or proxies) that
+         * limit the size of one request. */
+        const char *env = getenv("HULL_PUSH_CHUNK");
+        long long chunk = env ? atoll(env) : 0;
+        if (chunk > 0 && b->d.size > chunk)
+                r = upload_chunks(c, s, &location, b, chunk, &st, err);
+        else
+                r = upload_put(c, s, location, b, &st, err);
+        if (r < 0)
                 return -1;
         progress_set(pr, line, PROG_PUSHED, b->d.size, b->d.size);
         return 0;
@@ -333,6 +406,7 @@ int registry_push(const char *root, const struct hull_push_opts *o, struct herr 
         if (!o->quiet)
                 printf("The push refers to repository [%s%s%s]\n", r.domain[0] ? "" : "docker.io/",
                        r.domain[0] || strchr(r.path, '/') ? "" : "library/", r.name);
+        fflush(stdout);
         if (reg_open(&c, root, r.domain, r.path, "pull,push", NULL, &o->conn, err) < 0 ||
             push_all(&c, s, &r, img, o->quiet, err) < 0)
                 return herr_wrap(err, "pushing %s", shown);

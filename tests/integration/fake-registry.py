@@ -7,12 +7,14 @@ repositories under bad/ that misbehave on purpose.
 
 Writes the port it listens on (127.0.0.1, chosen by the kernel) to PORTFILE.
 Every handler is bounded: the hanging one sleeps at most 60 s."""
-import base64, hashlib, json, os, sys, time
+import base64, hashlib, json, os, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
 layout, portfile = sys.argv[1], sys.argv[2]
 bearer = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--bearer" else None
 TOKEN = "good-token"
+counter = [0]
+counter_lock = threading.Lock()
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
@@ -78,6 +80,13 @@ class H(BaseHTTPRequestHandler):
         name, kind, ref = "/".join(parts[2:-2]), parts[-2], parts[-1]
         if name.startswith("bad/"):
             return self.bad(name[4:], kind, ref)
+        if name.startswith("flaky/"):
+            # Every other request fails with 503: a pull must retry through it.
+            with counter_lock:
+                counter[0] += 1
+                fail = counter[0] % 2 == 1
+            if fail:
+                return self.send(503, b'{"errors":[{"code":"UNAVAILABLE","message":"try again"}]}')
         data = by_ref(ref) if kind == "manifests" else blob(ref) if os.path.exists(
             os.path.join(layout, "blobs", "sha256", ref.split(":", 1)[-1])) else None
         if data is None:

@@ -274,6 +274,19 @@ tagged_id() {
   [[ "$output" != *"Pushed"* ]]
 }
 
+@test "push in chunks (PATCH, then PUT ?digest=)" {
+  HULL_PUSH_CHUNK=100000 run hull push busybox "127.0.0.1:$PORT/hull/chunked:1"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Pushed"* ]]
+  run skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$PORT/hull/chunked:1" "oci:$HULL_TEST_ROOT/sk:x"
+  [ "$status" -eq 0 ]
+  rm -rf "$HULL_TEST_ROOT/image"
+  run hull pull -q "127.0.0.1:$PORT/hull/chunked:1"
+  [ "$status" -eq 0 ]
+  run hull run --rm --network none "127.0.0.1:$PORT/hull/chunked:1" echo ok
+  [ "$output" = ok ]
+}
+
 @test "push of a pulled image mounts its blobs from the repository it came from, as schema 2" {
   run hull pull -q "127.0.0.1:$PORT/test/img:v2s2"
   [ "$status" -eq 0 ]
@@ -333,6 +346,28 @@ tagged_id() {
   [ "$status" -eq 0 ]
   run hull run --rm --network none "127.0.0.1:$FPORT/x/img:img"
   [ "$output" = hello ]
+}
+
+@test "5xx answers are retried with back-off" {
+  run hull login -u alice -p secret "127.0.0.1:$FPORT"
+  [ "$status" -eq 0 ]
+  run hull pull "127.0.0.1:$FPORT/flaky/img:img"
+  [ "$status" -eq 0 ]
+  run hull run --rm --network none "127.0.0.1:$FPORT/flaky/img:img"
+  [ "$output" = hello ]
+}
+
+@test "--tls-verify=true refuses a plain-HTTP registry, even on loopback" {
+  run hull pull --tls-verify=true "127.0.0.1:$PORT/test/img:oci"
+  [ "$status" -eq 125 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[-1]}" == *"pinging registry 127.0.0.1:$PORT"* ]]
+  run hull pull --tls-verify=false -q "127.0.0.1:$PORT/test/img:oci"
+  [ "$status" -eq 0 ]
+  run hull pull --tls-verify=maybe "127.0.0.1:$PORT/test/img:oci"
+  [ "$status" -eq 125 ]
+  store_clean_but_one() { [ "$(records)" -eq 1 ]; }
+  store_clean_but_one
 }
 
 @test "a pull killed midway resumes from its partial download" {
