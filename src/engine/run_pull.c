@@ -1,9 +1,11 @@
 /* --pull missing|always|never for run and create (interface: run_pull.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/run_pull.h"
+#include "image/ref.h"
 #include "image/registry_module.h"
 
 /* The registry module is loaded only here, when an image is to be pulled:
@@ -31,7 +33,12 @@ int run_image_get(const struct engine_ctx *ctx, struct image_store *s, const str
         int r = image_lookup(s, o->image, ret, err);
         if (r != -ENOENT || !strcmp(mode, "never"))
                 return r;
-        fprintf(stderr, "Unable to find image '%s' locally\n", o->image);
+        /* Docker names it with its tag: 'busybox:latest'. */
+        struct image_ref ref;
+        struct herr ignored;
+        char *shown = image_ref_parse(o->image, &ref, &ignored) == 0 ? image_ref_string(&ref) : NULL;
+        fprintf(stderr, "Unable to find image '%s' locally\n", shown ? shown : o->image);
+        free(shown);
         if (pull(ctx, o->image, err) < 0)
                 return -1;
         return image_lookup(s, o->image, ret, err);

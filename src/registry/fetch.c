@@ -35,6 +35,7 @@ struct xfer {
         int attempts;
         int reauthed;
         double retry_at;
+        int announced;          /* fetch_ready called */
         struct progress *p;
 };
 
@@ -292,14 +293,32 @@ static int start_ready(struct reg_client *c, CURLM *m, struct xfer *xs, size_t n
         return 0;
 }
 
-static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *xs, size_t n, struct herr *err)
+/* Tell the caller about every blob stored since the last call. */
+static int announce(struct xfer *xs, size_t n, const struct fetch_ready *ready, struct herr *err)
 {
-        while (pending(xs, n)) {
+        for (size_t i = 0; i < n; i++) {
+                if (xs[i].state != X_DONE || xs[i].announced)
+                        continue;
+                xs[i].announced = 1;
+                if (ready && ready->fn(ready->data, i, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *xs, size_t n,
+               const struct fetch_ready *ready, struct herr *err)
+{
+        for (;;) {
                 int running;
                 if (start_ready(c, m, xs, n, err) < 0)
                         return -1;
                 if (curl_multi_perform(m, &running) != CURLM_OK)
                         return herr_set(err, 0, "downloading layers: libcurl failed");
+                /* Unpacking stalls the transfers meanwhile, but the kernel
+                 * keeps receiving into the sockets' buffers. */
+                if (announce(xs, n, ready, err) < 0)
+                        return -1;
                 CURLMsg *msg;
                 int left;
                 while ((msg = curl_multi_info_read(m, &left))) {
@@ -310,9 +329,10 @@ static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfe
                         if (finish(c, s, m, x, msg->data.result, err) < 0)
                                 return -1;
                 }
+                if (!pending(xs, n))
+                        return announce(xs, n, ready, err);
                 curl_multi_poll(m, NULL, 0, 100, NULL);
         }
-        return 0;
 }
 
 static int prepare(struct image_store *s, struct fetch_item *items, size_t n, struct progress *p, struct xfer *xs,
@@ -347,7 +367,7 @@ static int prepare(struct image_store *s, struct fetch_item *items, size_t n, st
 }
 
 int fetch_blobs(struct reg_client *c, struct image_store *s, struct fetch_item *items, size_t n,
-                struct progress *p, struct herr *err)
+                struct progress *p, const struct fetch_ready *ready, struct herr *err)
 {
         if (mkdirat(s->dirfd, FETCH_DIR, 0700) < 0 && errno != EEXIST)
                 return herr_set(err, errno, "creating %s/" FETCH_DIR, s->dir);
@@ -357,7 +377,7 @@ int fetch_blobs(struct reg_client *c, struct image_store *s, struct fetch_item *
         if (!xs || !m)
                 herr_set(err, ENOMEM, "downloading layers");
         else if (prepare(s, items, n, p, xs, err) == 0)
-                r = run(c, s, m, xs, n, err);
+                r = run(c, s, m, xs, n, ready, err);
         for (size_t i = 0; xs && i < n; i++) {
                 xfer_drop(m, &xs[i]);
                 if (xs[i].fd >= 0)

@@ -22,9 +22,17 @@ struct fetch_item {
         int unpacked;           /* the layer is unpacked already */
 };
 
+/* Called once per item as soon as its blob is stored (at once for those
+ * not wanted), so that the caller can unpack layers while the others are
+ * still arriving.  A failure ends the fetch. */
+struct fetch_ready {
+        int (*fn)(void *data, size_t i, struct herr *err);
+        void *data;
+};
+
 /* Fetch every wanted item into blobs/ (each checked against its digest
  * and size before it is named by it). */
 int fetch_blobs(struct reg_client *c, struct image_store *s, struct fetch_item *items, size_t n,
-                struct progress *p, struct herr *err);
+                struct progress *p, const struct fetch_ready *ready, struct herr *err);
 /* A small blob (a config) into memory, checked against d. */
 int fetch_small(struct reg_client *c, const struct mf_desc *d, size_t max, char **ret, struct herr *err);

@@ -147,32 +147,62 @@ static int plan_fetch(struct image_store *s, struct pulled *p, struct fetch_item
         return 0;
 }
 
-static int unpack_and_record(struct image_store *s, const struct image_ref *r, struct pulled *p,
-                             const struct fetch_item *items, struct progress *pr, char ret_id[IMAGE_DIGEST_LEN + 1],
-                             struct herr *err)
+struct unpacker {
+        struct image_store *s;
+        struct pulled *p;
+        const struct fetch_item *items;
+        struct progress *pr;
+        char **chains;          /* chain ids of the layers unpacked so far */
+        int *ready;
+        size_t next;            /* the lowest layer not unpacked yet */
+        long long size;
+};
+
+/* Unpack layers bottom up as far as their blobs are there, each under the
+ * store lock (taken per layer, so that a long download never holds it). */
+static int unpack_ready(void *data, size_t i, struct herr *err)
+{
+        struct unpacker *u = data;
+        u->ready[i] = 1;
+        while (u->next < u->p->m.n_layers && u->ready[u->next]) {
+                size_t k = u->next;
+                struct layer_info li;
+                _cleanup_store_unlock_ struct image_store *locked = NULL;
+                if (store_lock(u->s, err) < 0)
+                        return -1;
+                locked = u->s;
+                if (!u->items[k].unpacked)
+                        progress_set(u->pr, k, PROG_EXTRACTING, 0, 0);
+                if (layer_create(u->s, u->p->m.layers[k].digest, k ? u->chains[k - 1] : NULL, u->p->diff_ids[k], &li,
+                                 err) < 0)
+                        return -1;
+                u->chains[k] = xstrdup(li.chain_id);
+                u->size += li.size;
+                if (!u->items[k].unpacked)
+                        progress_set(u->pr, k, PROG_DONE, 0, 0);
+                u->next++;
+        }
+        return 0;
+}
+
+static int record(struct image_store *s, const struct image_ref *r, struct pulled *p, struct unpacker *u,
+                  char ret_id[IMAGE_DIGEST_LEN + 1], struct herr *err)
 {
         _cleanup_store_unlock_ struct image_store *locked = NULL;
-        _cleanup_strv_ char **chains = calloc(p->m.n_layers + 1, sizeof(char *));
-        long long size = 0;
         char dg[IMAGE_DIGEST_LEN + 1];
-        if (!chains)
-                return herr_set(err, ENOMEM, "recording image");
+        if (u->next != p->m.n_layers)
+                return herr_set(err, 0, "layer %zu was not fetched", u->next);
         if (store_lock(s, err) < 0)
                 return -1;
         locked = s;
+        /* The layers must still be there: a prune may have run meanwhile. */
         for (size_t i = 0; i < p->m.n_layers; i++) {
                 struct layer_info li;
-                if (!items[i].unpacked)
-                        progress_set(pr, i, PROG_EXTRACTING, 0, 0);
-                if (layer_create(s, p->m.layers[i].digest, i ? chains[i - 1] : NULL, p->diff_ids[i], &li, err) < 0)
-                        return -1;
-                chains[i] = xstrdup(li.chain_id);
-                size += li.size;
-                if (!items[i].unpacked)
-                        progress_set(pr, i, PROG_DONE, 0, 0);
+                int found = layer_get(s, u->chains[i], &li, err);
+                if (found <= 0)
+                        return found < 0 ? -1 : herr_set(err, 0, "layer %s went away during the pull", u->chains[i]);
         }
-        progress_end(pr);
-        if (image_record_create(s, p->config, strlen(p->config), chains, size, ret_id, err) < 0)
+        if (image_record_create(s, p->config, strlen(p->config), u->chains, u->size, ret_id, err) < 0)
                 return -1;
         /* The manifests too, so that the image can be pushed or inspected
          * as the registry had it. */
@@ -219,11 +249,18 @@ int registry_pull(const char *root, const struct hull_pull_opts *o, char ret_id[
         if (nt && store_tag_get(s, nt, before, err) < 0)
                 return -1;
         pr = progress_new(out, p.m.n_layers, o->quiet, 0);
-        if (plan_fetch(s, &p, items, pr, err) < 0 || fetch_blobs(&c, s, items, p.m.n_layers, pr, err) < 0 ||
-            unpack_and_record(s, &r, &p, items, pr, ret_id, err) < 0) {
-                progress_end(pr);
+        _cleanup_strv_ char **chains = calloc(p.m.n_layers + 1, sizeof(char *));
+        _cleanup_free_ int *ready = calloc(p.m.n_layers + 1, sizeof(int));
+        if (!chains || !ready)
+                return herr_set(err, ENOMEM, "pulling %s", shown);
+        struct unpacker u = { .s = s, .p = &p, .items = items, .pr = pr, .chains = chains, .ready = ready };
+        struct fetch_ready fr = { unpack_ready, &u };
+        int rc = plan_fetch(s, &p, items, pr, err);
+        if (rc == 0)
+                rc = fetch_blobs(&c, s, items, p.m.n_layers, pr, &fr, err);
+        progress_end(pr);
+        if (rc < 0 || record(s, &r, &p, &u, ret_id, err) < 0)
                 return herr_wrap(err, "pulling %s", shown);
-        }
         int fresh = strcmp(before, ret_id) != 0;
         if (o->quiet) {
                 fprintf(out, "%s\n", shown);
