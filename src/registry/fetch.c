@@ -133,21 +133,38 @@ static int blob_present(struct image_store *s, const char *digest)
         return faccessat(s->dirfd, name, F_OK, 0) == 0;
 }
 
+/* Whether fd is still the file at path (not renamed into blobs/ or
+ * unlinked by the pull that held it before us). */
+static int same_file(int fd, const char *path)
+{
+        struct stat a, b;
+        return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* 1 when the blob turned up meanwhile (another pull fetched it). */
 static int open_partial(struct image_store *s, struct xfer *x, struct herr *err)
 {
         x->partial = xasprintf("%s/" FETCH_DIR "/%s.partial", s->dir, digest_hex(x->it->d.digest));
-        x->fd = open(x->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (x->fd < 0)
-                return herr_set(err, errno, "creating %s", x->partial);
-        /* Another pull of the same blob: wait for it, then use its work. */
-        if (flock(x->fd, LOCK_EX | LOCK_NB) < 0) {
-                if (errno != EWOULDBLOCK || flock(x->fd, LOCK_EX) < 0)
+        /* Bounded: each round means another pull finished with the file. */
+        for (int round = 0; round < 8; round++) {
+                x->fd = open(x->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (x->fd < 0)
+                        return herr_set(err, errno, "creating %s", x->partial);
+                /* Another pull of the same blob: wait for it, then use its work. */
+                if (flock(x->fd, LOCK_EX | LOCK_NB) < 0 && (errno != EWOULDBLOCK || flock(x->fd, LOCK_EX) < 0))
                         return herr_set(err, errno, "locking %s", x->partial);
+                if (blob_present(s, x->it->d.digest)) {
+                        /* An empty file we made after the other pull renamed its own. */
+                        if (same_file(x->fd, x->partial))
+                                unlink(x->partial);
+                        return 1;
+                }
+                if (same_file(x->fd, x->partial))
+                        return resume_point(x, err);
+                close(x->fd);
+                x->fd = -1;
         }
-        if (blob_present(s, x->it->d.digest))
-                return 1;
-        return resume_point(x, err);
+        return herr_set(err, EBUSY, "locking %s", x->partial);
 }
 
 static int commit(struct image_store *s, struct xfer *x, struct herr *err)

@@ -233,7 +233,8 @@ int registry_pull(const char *root, const struct hull_pull_opts *o, char ret_id[
                 return -1;
         _cleanup_free_ char *shown = image_ref_string(&r);
         if (!o->quiet)
-                fprintf(out, "%s: Pulling from %s\n", r.tag[0] ? r.tag : r.digest, r.domain[0] ? r.path : r.name);
+                fprintf(out, "%s: Pulling from %s%s\n", r.tag[0] ? r.tag : r.digest,
+                        !r.domain[0] && !strchr(r.path, '/') ? "library/" : "", r.path);
         fflush(out);
         if (reg_open(&c, root, r.domain, r.path, "pull", NULL, &o->conn, err) < 0 ||
             resolve_manifest(&c, &r, o->platform, &p, err) < 0 || load_config(&c, &p, err) < 0)

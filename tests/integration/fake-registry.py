@@ -14,6 +14,7 @@ layout, portfile = sys.argv[1], sys.argv[2]
 bearer = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--bearer" else None
 TOKEN = "good-token"
 counter = [0]
+cut_seen = set()
 counter_lock = threading.Lock()
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -63,7 +64,7 @@ class H(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
-    def do_GET(self):
+    def do_GET(self):  # noqa: C901 (one dispatcher for a test server)
         p = self.path.split("?", 1)[0]
         if p == "/token":
             want = "Basic " + base64.b64encode(bearer.encode()).decode()
@@ -91,9 +92,39 @@ class H(BaseHTTPRequestHandler):
             os.path.join(layout, "blobs", "sha256", ref.split(":", 1)[-1])) else None
         if data is None:
             return self.send(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
-        ctype = json.loads(data).get("mediaType", OCI_MANIFEST) if kind == "manifests" else \
-            "application/octet-stream"
-        self.send(200, data, ctype)
+        if kind == "manifests":
+            return self.send(200, data, json.loads(data).get("mediaType", OCI_MANIFEST))
+        self.blob(name, ref, data)
+
+    def blob(self, name, ref, data):
+        """Blobs honour Range; under cut/ the first answer for each blob
+        stops halfway and drops the connection."""
+        start = 0
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and rng.endswith("-"):
+            start = int(rng[6:-1])
+            with open(os.path.join(os.path.dirname(portfile), "fake.ranges"), "a") as f:
+                f.write("%s %d\n" % (ref, start))
+        body = data[start:]
+        if name.startswith("cut/") and self.command == "GET" and len(data) > 1000:
+            with counter_lock:
+                first = ref not in cut_seen
+                cut_seen.add(ref)
+            if first:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+        if start:
+            self.send(206, body, "application/octet-stream",
+                      [("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))])
+        else:
+            self.send(200, body, "application/octet-stream")
 
     def bad(self, what, kind, ref):
         if what == "malformed" and kind == "manifests":

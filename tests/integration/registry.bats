@@ -357,6 +357,39 @@ tagged_id() {
   [ "$output" = hello ]
 }
 
+@test "a connection dropped mid-blob is retried from where it broke, with a Range request" {
+  run hull login -u alice -p secret "127.0.0.1:$FPORT"
+  [ "$status" -eq 0 ]
+  rm -f "$RD/fake.ranges"
+  run hull pull "127.0.0.1:$FPORT/cut/img:img"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *Retrying* ]]
+  # Each layer was asked for again from a point past its start.
+  [ -s "$RD/fake.ranges" ]
+  run awk '$2 > 0' "$RD/fake.ranges"
+  [ -n "$output" ]
+  run hull run --rm --network none "127.0.0.1:$FPORT/cut/img:img"
+  [ "$output" = hello ]
+}
+
+@test "two pulls of one image at once both succeed and share the work" {
+  local ref=127.0.0.1:$PORT/test/big:1
+  HULL_PULL_RATE=2000000 "$HULL" --root "$HULL_TEST_ROOT" pull -q "$ref" >"$HULL_TEST_ROOT/a.out" 2>&1 &
+  local a=$!
+  HULL_PULL_RATE=2000000 "$HULL" --root "$HULL_TEST_ROOT" pull -q "$ref" >"$HULL_TEST_ROOT/b.out" 2>&1 &
+  local b=$!
+  local sa=0 sb=0
+  wait "$a" || sa=$?
+  wait "$b" || sb=$?
+  cat "$HULL_TEST_ROOT/a.out" "$HULL_TEST_ROOT/b.out"
+  [ "$sa" -eq 0 ]
+  [ "$sb" -eq 0 ]
+  [ "$(records)" -eq 1 ]
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
+  run hull run --rm --network none "$ref" sh -c 'wc -c </data/random'
+  [ "$output" = 3000000 ]
+}
+
 @test "--tls-verify=true refuses a plain-HTTP registry, even on loopback" {
   run hull pull --tls-verify=true "127.0.0.1:$PORT/test/img:oci"
   [ "$status" -eq 125 ]
