@@ -301,6 +301,21 @@ tagged_id() {
   [ "$status" -eq 0 ]
 }
 
+@test "push of an image with zstd layers goes as an OCI manifest with zstd media types" {
+  run hull pull -q "127.0.0.1:$PORT/test/zimg:zstd"
+  [ "$status" -eq 0 ]
+  run hull push "127.0.0.1:$PORT/test/zimg:zstd" "127.0.0.1:$PORT/z2/img:1"
+  [ "$status" -eq 0 ]
+  run curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PORT/v2/z2/img/manifests/1"
+  [ "$(echo "$output" | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]
+  [ "$(echo "$output" | jq -r '.config.mediaType')" = application/vnd.oci.image.config.v1+json ]
+  [ "$(echo "$output" | jq -r '[.layers[].mediaType] | unique | .[]')" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  # The built-in busybox layer is a plain tar.
+  run hull push busybox "127.0.0.1:$PORT/z2/bb:1"
+  run curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PORT/v2/z2/bb/manifests/1"
+  [ "$(echo "$output" | jq -r '.layers[0].mediaType')" = application/vnd.oci.image.layer.v1.tar ]
+}
+
 @test "basic auth: 401 without credentials, a wrong password refused, login then push and pull" {
   run hull push busybox "127.0.0.1:$APORT/a/bb:1"
   [ "$status" -eq 125 ]
