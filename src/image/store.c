@@ -145,8 +145,15 @@ int store_tag_set(struct image_store *s, const char *name_tag, const char *id, s
         if (store_tags_load(s, &tags, err) < 0)
                 return -1;
         json_object_set_new(tags, name_tag, json_string(id));
-        _cleanup_json_ json_t *index = json_pack("{sO}", "tags", tags);
-        if (!index)
+        /* Keep the index's other members (the repository digests). */
+        _cleanup_json_ json_t *index = NULL;
+        if (faccessat(s->dirfd, STORE_TAGS, F_OK, 0) == 0 && json_load_path(s->dirfd, STORE_TAGS, &index, err) < 0)
+                return herr_wrap(err, "tagging %s", name_tag);
+        if (!json_is_object(index)) {
+                json_decref(index);
+                index = json_object();
+        }
+        if (!index || json_object_set(index, "tags", tags) < 0)
                 return herr_set(err, ENOMEM, "tagging %s", name_tag);
         if (json_write_path(s->dirfd, STORE_TAGS, index, 1, err) < 0)
                 return herr_wrap(err, "tagging %s", name_tag);

@@ -3,7 +3,8 @@
  * Under <root>/image/, OCI-like and content-addressed:
  *
  *   lock                           flock()ed by every writer
- *   repositories.json              {"tags": {"name:tag": "sha256:<id>"}}, replaced atomically
+ *   repositories.json              {"tags": {"name:tag": "sha256:<id>"}, "digests": {"name@sha256:<manifest>":
+ *                                   "sha256:<id>"}}, replaced atomically (digests: repo_digest.h)
  *   blobs/sha256/<hex>             content by digest: layer tarballs as received, image configs
  *   layers/<chain-hex>/diff/       one unpacked layer, an overlay lower directory
  *   layers/<chain-hex>/layer.json  {"chain_id", "diff_id", "parent", "blob", "size"}

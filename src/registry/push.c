@@ -250,16 +250,16 @@ static int upload_chunks(struct reg_client *c, struct image_store *s, char **loc
  * blobs from instead of sending them. */
 static char *mount_source(struct image_store *s, const struct image_ref *r, const char *id)
 {
-        _cleanup_free_ char *name = xasprintf("images/%s.json", digest_hex(id));
-        _cleanup_json_ json_t *rec = NULL;
+        _cleanup_json_ json_t *d = NULL;
         struct herr ignored;
-        if (json_load_path(s->dirfd, name, &rec, &ignored) < 0)
+        const char *key;
+        json_t *v;
+        if (image_repo_digests_load(s, &d, &ignored) < 0)
                 return NULL;
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(rec, "repo_digests"), i, e) {
+        json_object_foreach(d, key, v) {
                 struct image_ref o;
-                if (!json_is_string(e) || image_ref_parse(json_string_value(e), &o, &ignored) < 0)
+                if (!json_is_string(v) || strcmp(json_string_value(v), id) ||
+                    image_ref_parse(key, &o, &ignored) < 0)
                         continue;
                 if (!strcmp(o.domain, r->domain) && strcmp(o.path, r->path))
                         return xstrdup(o.path);

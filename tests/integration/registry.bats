@@ -177,8 +177,8 @@ tagged_id() {
   [ "$output" = "127.0.0.1:$PORT/test/img:oci" ]
   local digest
   digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://127.0.0.1:$PORT/test/img:oci")
-  run jq -r '.repo_digests[]' "$HULL_TEST_ROOT"/image/images/*.json
-  [[ "$output" == *"127.0.0.1:$PORT/test/img@$digest"* ]]
+  run jq -r --arg k "127.0.0.1:$PORT/test/img@$digest" '.digests[$k]' "$HULL_TEST_ROOT/image/repositories.json"
+  [ "$output" = "$(tagged_id "127.0.0.1:$PORT/test/img:oci")" ]
   # The manifest is kept as a blob.
   [ -f "$HULL_TEST_ROOT/image/blobs/sha256/${digest#sha256:}" ]
   run hull run --rm --pull never --network none "127.0.0.1:$PORT/test/img@$digest"
