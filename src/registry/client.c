@@ -336,9 +336,12 @@ int reg_fetch_token(struct reg_client *c, struct herr *err)
         _cleanup_free_ char *svc = c->service ? escape(c->service) : NULL;
         _cleanup_free_ char *scope_raw = c->repo[0] ? xasprintf("repository:%s:%s", c->repo, c->actions) : NULL;
         _cleanup_free_ char *scope = scope_raw ? escape(scope_raw) : NULL;
-        _cleanup_free_ char *url = xasprintf("%s%s%s%s%s%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
+        /* A cross-repository mount needs pull access to the source too. */
+        _cleanup_free_ char *from_raw = c->mount_from ? xasprintf("repository:%s:pull", c->mount_from) : NULL;
+        _cleanup_free_ char *from = from_raw ? escape(from_raw) : NULL;
+        _cleanup_free_ char *url = xasprintf("%s%s%s%s%s%s%s%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
                                              svc ? "service=" : "", svc ? svc : "", scope ? "&scope=" : "",
-                                             scope ? scope : "");
+                                             scope ? scope : "", from ? "&scope=" : "", from ? from : "");
         /* The token endpoint takes the stored credentials as basic auth;
          * without any it hands out anonymous tokens (or refuses). */
         free(c->token);
@@ -508,5 +511,6 @@ void reg_close(struct reg_client *c)
         free(c->token);
         free(c->realm);
         free(c->service);
-        c->basic = c->token = c->realm = c->service = NULL;
+        free(c->mount_from);
+        c->basic = c->token = c->realm = c->service = c->mount_from = NULL;
 }

@@ -24,6 +24,7 @@ struct reg_client {
         long timeout;                           /* seconds without progress before giving up */
         long rate;                              /* bytes/s download limit (0: none) */
         int fetching_token;                     /* no token refresh inside the token request */
+        char *mount_from;                       /* another repository whose blobs a push mounts */
 };
 
 struct reg_resp {

@@ -362,6 +362,11 @@ static int push_all(struct reg_client *c, struct image_store *s, const struct im
         snprintf(cfg.d.digest, sizeof cfg.d.digest, "%.71s", img->id);
         cfg.d.size = csize;
         _cleanup_free_ char *from = mount_source(s, r, img->id);
+        if (from && c->realm) {
+                c->mount_from = xstrdup(from);
+                if (reg_fetch_token(c, err) < 0)
+                        return -1;
+        }
         pr = progress_new(stdout, n, quiet, 1);
         for (size_t i = 0; i < n; i++) {
                 progress_name(pr, i, layers[i].d.digest);
