@@ -189,6 +189,16 @@ static int on_xfer(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t 
         return 0;
 }
 
+/* curl rewinds the body when a redirect makes it send it again. */
+static int on_seek(void *data, curl_off_t off, int origin)
+{
+        struct source *src = data;
+        if (origin != SEEK_SET)
+                return CURL_SEEKFUNC_CANTSEEK;
+        src->off = (long long)off;
+        return CURL_SEEKFUNC_OK;
+}
+
 void reg_resp_free(struct reg_resp *rs)
 {
         free(rs->content_type);
@@ -241,6 +251,8 @@ static CURLcode attempt(struct reg_client *c, const struct reg_req *rq, struct r
                 curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
                 curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
                 curl_easy_setopt(h, CURLOPT_READDATA, &src);
+                curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+                curl_easy_setopt(h, CURLOPT_SEEKDATA, &src);
                 curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
                 if (rq->on_sent) {
                         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
