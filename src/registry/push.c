@@ -20,6 +20,7 @@
 #include "registry/manifest.h"
 #include "registry/progress.h"
 #include "registry/registry.h"
+#include "registry/upload.h"
 
 struct blob {
         struct mf_desc d;
@@ -267,30 +268,42 @@ static char *mount_source(struct image_store *s, const struct image_ref *r, cons
         return NULL;
 }
 
-static int push_blob(struct reg_client *c, struct image_store *s, const struct blob *b, const char *from,
-                     struct progress *pr, size_t line, struct herr *err)
+/* 0 when the registry has the blob (or mounted it), 1 and *ret_location
+ * when it is to be sent there. */
+static int blob_needed(struct reg_client *c, const struct blob *b, const char *from, struct progress *pr,
+                       size_t line, char **ret_location, struct herr *err)
 {
-        _cleanup_free_ char *location = NULL;
         int r = blob_exists(c, b->d.digest, err);
         if (r != 0) {
                 if (r > 0)
                         progress_set(pr, line, PROG_EXISTS, 0, 0);
                 return r < 0 ? -1 : 0;
         }
-        r = upload_start(c, b->d.digest, from, &location, err);
-        if (r < 0)
-                return -1;
-        if (r > 0) {
+        r = upload_start(c, b->d.digest, from, ret_location, err);
+        if (r > 0)
                 progress_set(pr, line, PROG_MOUNTED, 0, 0);
-                return 0;
-        }
+        return r < 0 ? -1 : !r;
+}
+
+static long long chunk_size(void)
+{
+        const char *env = getenv("HULL_PUSH_CHUNK");
+        return env ? atoll(env) : 0;
+}
+
+static int push_blob(struct reg_client *c, struct image_store *s, const struct blob *b, const char *from,
+                     struct progress *pr, size_t line, struct herr *err)
+{
+        _cleanup_free_ char *location = NULL;
+        int r = blob_needed(c, b, from, pr, line, &location, err);
+        if (r <= 0)
+                return r;
         progress_set(pr, line, PROG_PUSHING, 0, b->d.size);
         struct sent st = { pr, line };
         /* Monolithic by default; $HULL_PUSH_CHUNK (bytes) sends blobs
          * larger than that in chunks, for registries (or proxies) that
          * limit the size of one request. */
-        const char *env = getenv("HULL_PUSH_CHUNK");
-        long long chunk = env ? atoll(env) : 0;
+        long long chunk = chunk_size();
         if (chunk > 0 && b->d.size > chunk)
                 r = upload_chunks(c, s, &location, b, chunk, &st, err);
         else
@@ -299,6 +312,43 @@ static int push_blob(struct reg_client *c, struct image_store *s, const struct b
                 return -1;
         progress_set(pr, line, PROG_PUSHED, b->d.size, b->d.size);
         return 0;
+}
+
+static void jobs_free(struct upload_job *jobs, size_t n)
+{
+        for (size_t i = 0; jobs && i < n; i++)
+                free(jobs[i].location);
+        free(jobs);
+}
+
+/* Checks and mounts one by one (small requests), then the blobs the
+ * registry lacks several at a time; in chunks, one by one. */
+static int push_layers(struct reg_client *c, struct image_store *s, const struct blob *layers, size_t n,
+                       const char *from, struct progress *pr, struct herr *err)
+{
+        if (chunk_size() > 0) {
+                for (size_t i = 0; i < n; i++)
+                        if (push_blob(c, s, &layers[i], from, pr, i, err) < 0)
+                                return -1;
+                return 0;
+        }
+        struct upload_job *jobs = calloc(n + 1, sizeof *jobs);
+        size_t k = 0;
+        if (!jobs)
+                return herr_set(err, ENOMEM, "pushing layers");
+        for (size_t i = 0; i < n; i++) {
+                char *location = NULL;
+                int r = blob_needed(c, &layers[i], from, pr, i, &location, err);
+                if (r < 0) {
+                        jobs_free(jobs, k);
+                        return -1;
+                }
+                if (r > 0)
+                        jobs[k++] = (struct upload_job){ .d = layers[i].d, .location = location, .line = i };
+        }
+        int r = upload_blobs(c, s, jobs, k, pr, err);
+        jobs_free(jobs, k);
+        return r;
 }
 
 static char *build_manifest(const struct blob *cfg, const struct blob *layers, size_t n, int oci)
@@ -372,9 +422,8 @@ static int push_all(struct reg_client *c, struct image_store *s, const struct im
                 progress_name(pr, i, layers[i].d.digest);
                 progress_set(pr, i, PROG_WAITING, 0, layers[i].d.size);
         }
-        for (size_t i = 0; i < n; i++)
-                if (push_blob(c, s, &layers[i], from, pr, i, err) < 0)
-                        return -1;
+        if (push_layers(c, s, layers, n, from, pr, err) < 0)
+                return -1;
         progress_end(pr);
         struct progress *none = progress_new(stdout, 1, 1, 1);
         int rc = push_blob(c, s, &cfg, NULL, none, 0, err);

@@ -341,6 +341,24 @@ tagged_id() {
   [ "$status" -eq 125 ]
 }
 
+@test "push of a multi-layer image sends its layers in parallel to another registry" {
+  run hull pull -q "127.0.0.1:$PORT/test/big:1"
+  [ "$status" -eq 0 ]
+  run hull login -u alice -p secret "127.0.0.1:$APORT"
+  [ "$status" -eq 0 ]
+  run hull push "127.0.0.1:$PORT/test/big:1" "127.0.0.1:$APORT/a/big:1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c ': Pushed$' <<<"$output")" -eq 2 ]
+  run skopeo inspect --tls-verify=false --creds alice:secret --format '{{len .Layers}}' \
+    "docker://127.0.0.1:$APORT/a/big:1"
+  [ "$output" = 2 ]
+  rm -rf "$HULL_TEST_ROOT/image"
+  run hull pull -q "127.0.0.1:$APORT/a/big:1"
+  [ "$status" -eq 0 ]
+  run hull run --rm --network none "127.0.0.1:$APORT/a/big:1" sh -c 'wc -c </data/random'
+  [ "$output" = 3000000 ]
+}
+
 @test "Docker's config.json is read when hull has no credentials" {
   mkdir -p "$HULL_TEST_ROOT/docker"
   printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}}}' "$APORT" "$(printf alice:secret | base64)" \
