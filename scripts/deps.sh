@@ -25,6 +25,9 @@ packages=(
   hyperfine crun runc time
   # bench/images.sh: a Debian minbase rootfs to import and load
   debootstrap
+  # registries: libcurl for hull-registry.so; a registry, peers and tools for
+  # tests/integration/registry.bats and bench/registry.sh
+  libcurl4-openssl-dev docker-registry skopeo podman umoci apache2-utils python3 curl
 )
 
 missing=()

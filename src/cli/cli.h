@@ -74,3 +74,8 @@ int cmd_version(const struct engine_ctx *ctx, int argc, char **argv);
 /* cmd_network.c */
 int cmd_network(const struct engine_ctx *ctx, int argc, char **argv);
 int cmd_port(const struct engine_ctx *ctx, int argc, char **argv);
+/* cmd_registry.c */
+int cmd_pull(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_push(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_login(const struct engine_ctx *ctx, int argc, char **argv);
+int cmd_logout(const struct engine_ctx *ctx, int argc, char **argv);

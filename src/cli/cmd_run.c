@@ -50,6 +50,7 @@ static const char run_help[] =
         "      --oom-score-adj int        Tune host's OOM preferences (-1000 to 1000)\n"
         "      --pids-limit int           Tune container pids limit (set -1 for unlimited)\n"
         "      --privileged               Give extended privileges to this container\n"
+        "      --pull string              Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")\n"
         "      --read-only                Mount the container's root filesystem as read only\n"
         "      --restart string           Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)\n"
         "      --label list               Set meta data on a container\n"
@@ -80,6 +81,7 @@ enum {
         OPT_LABEL, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
         OPT_HEALTH_START_PERIOD, OPT_NO_HEALTHCHECK, OPT_STOP_SIGNAL,
         OPT_MOUNT, OPT_TMPFS, OPT_VOLUMES_FROM,
+        OPT_PULL,
         OPT_LIMIT = 1000,       /* + index into limit_flags */
         OPT_NET = 2000,         /* + index into net_opt_names */
 };
@@ -99,6 +101,7 @@ static const struct option run_opts_long[] = {
         { "user", required_argument, NULL, 'u' },
         { "hostname", required_argument, NULL, 'h' },
         { "rm", no_argument, NULL, OPT_RM },
+        { "pull", required_argument, NULL, OPT_PULL },
         { "name", required_argument, NULL, OPT_NAME },
         { "env-file", required_argument, NULL, OPT_ENV_FILE },
         { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
@@ -213,6 +216,7 @@ static int parse_one(struct run_args *a, int c, char **argv)
         case 'u': o->user = optarg; break;
         case 'h': o->hostname = optarg; break;
         case OPT_RM: o->rm = 1; break;
+        case OPT_PULL: o->pull = optarg; break;
         case OPT_NAME: o->name = optarg; break;
         case OPT_ENV_FILE: strv_push(&a->env_files, optarg); break;
         case OPT_ENTRYPOINT: o->entrypoint = optarg; break;

@@ -41,6 +41,10 @@ static const struct cli_cmd commands[] = {
         { "network", "Manage networks", cmd_network },
         { "port", "List port mappings or a specific mapping for the container", cmd_port },
         { "volume", "Manage volumes", cmd_volume },
+        { "pull", "Download an image from a registry", cmd_pull },
+        { "push", "Upload an image to a registry", cmd_push },
+        { "login", "Log in to a registry", cmd_login },
+        { "logout", "Log out from a registry", cmd_logout },
         { "info", "Display system-wide information", cmd_info },
         { "version", "Show the hull version information", cmd_version },
 };

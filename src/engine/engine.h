@@ -40,6 +40,7 @@ struct run_opts {
         int no_healthcheck;
         const char *stop_signal;        /* --stop-signal */
         char **volumes, **mounts, **tmpfs, **volumes_from;  /* -v, --mount, --tmpfs, --volumes-from */
+        const char *pull;               /* --pull missing|always|never; NULL: missing */
 };
 
 struct run_result {

@@ -23,6 +23,7 @@
 #include "engine/monitor_io.h"
 #include "engine/network.h"
 #include "engine/options.h"
+#include "engine/run_pull.h"
 #include "engine/seccomp_profile.h"
 #include "engine/spec_gen.h"
 #include "engine/supervise.h"
@@ -426,7 +427,7 @@ int engine_run(const struct engine_ctx *ctx, const struct run_opts *o, struct ru
                 return -1;
         __attribute__((cleanup(store_closep))) struct image_store *store = NULL;
         __attribute__((cleanup(image_freep))) struct image *img = NULL;
-        if (image_store_open(ctx->root, &store, err) < 0 || image_lookup(store, o->image, &img, err) < 0)
+        if (image_store_open(ctx->root, &store, err) < 0 || run_image_get(ctx, store, o, &img, err) < 0)
                 return -1;
         struct plan p = { 0 };
         struct container c = CONTAINER_INIT;

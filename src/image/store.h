@@ -10,6 +10,7 @@
  *   layers/<chain-hex>/diff/       one unpacked layer, an overlay lower directory
  *   layers/<chain-hex>/layer.json  {"chain_id", "diff_id", "parent", "blob", "size"}
  *   images/<id-hex>.json           {"id", "layers": [chain ids, bottom first], "size", "added"}
+ *   downloads/<hex>.partial        blobs a pull is fetching, kept for a resume (src/registry/fetch.h)
  *   tmp/                           blobs and layers being written; emptied by each
  *                                  writer that takes the lock, since only a lock
  *                                  holder writes there

@@ -47,10 +47,16 @@ no_leftovers() {
 }
 
 @test "an image that is not there" {
-  run hull run --rm nosuchimage true
+  run hull run --rm --pull never nosuchimage true
   [ "$status" -eq 125 ]
   [[ "$output" == *nosuchimage* ]]
   [ "${#lines[@]}" -eq 1 ]
+  # By default run tries to pull it (from Docker Hub, unreachable here):
+  # Docker's "Unable to find image" line, then the pull's one-line error.
+  run hull run --rm nosuchimage true
+  [ "$status" -eq 125 ]
+  [[ "${lines[0]}" == *"Unable to find image 'nosuchimage:latest' locally"* ]]
+  [[ "${lines[-1]}" == *"pulling nosuchimage:latest"* ]]
   run hull run --rm 'UPPER/case' true
   [ "$status" -eq 125 ]
   no_leftovers

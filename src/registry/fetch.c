@@ -1,0 +1,437 @@
+/* Parallel, verified, resumable blob downloads (interface: fetch.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "registry/fetch.h"
+
+enum { X_QUEUED, X_ACTIVE, X_DONE };
+
+struct xfer {
+        struct fetch_item *it;
+        int state;
+        CURL *h;
+        struct curl_slist *hdr;
+        int fd;                 /* the partial file, flock()ed */
+        char *partial;
+        struct sha256 hash;     /* over the first `have` bytes of the partial file */
+        long long have;
+        long long resumed;      /* bytes found on disk when the pull started */
+        long status;            /* of the response whose body is arriving */
+        int body_started;
+        int too_big;
+        int write_failed;
+        char errbody[4096];     /* an error response's body, for its message */
+        size_t errlen;
+        int attempts;
+        int reauthed;
+        double retry_at;
+        int announced;          /* fetch_ready called */
+        struct progress *p;
+};
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int pwrite_all(int fd, const char *buf, size_t len, off_t off)
+{
+        while (len > 0) {
+                ssize_t n = pwrite(fd, buf, len, off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                buf += n;
+                len -= (size_t)n;
+                off += n;
+        }
+        return 0;
+}
+
+static int restart_from_zero(struct xfer *x)
+{
+        x->have = 0;
+        sha256_begin(&x->hash);
+        return ftruncate(x->fd, 0);
+}
+
+static size_t on_data(char *buf, size_t size, size_t n, void *data)
+{
+        struct xfer *x = data;
+        size_t len = size * n;
+        if (!x->body_started) {
+                x->body_started = 1;
+                curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
+                /* 200 to a Range request: the registry sends it all again. */
+                if (x->status == 200 && x->have > 0 && restart_from_zero(x) < 0) {
+                        x->write_failed = errno;
+                        return 0;
+                }
+        }
+        if (x->status / 100 != 2) {
+                size_t room = sizeof x->errbody - 1 - x->errlen;
+                memcpy(x->errbody + x->errlen, buf, len < room ? len : room);
+                x->errlen += len < room ? len : room;
+                x->errbody[x->errlen] = '\0';
+                return len;
+        }
+        if (x->have + (long long)len > x->it->d.size) {
+                x->too_big = 1;
+                return 0;
+        }
+        if (pwrite_all(x->fd, buf, len, (off_t)x->have) < 0) {
+                x->write_failed = errno;
+                return 0;
+        }
+        sha256_add(&x->hash, buf, len);
+        x->have += (long long)len;
+        progress_set(x->p, x->it->line, PROG_DOWNLOADING, x->have, x->it->d.size);
+        return len;
+}
+
+/* Hash what an earlier pull left in the partial file, so that only the
+ * rest is asked for. */
+static int resume_point(struct xfer *x, struct herr *err)
+{
+        struct stat st;
+        char buf[64 * 1024];
+        sha256_begin(&x->hash);
+        x->have = 0;
+        if (fstat(x->fd, &st) < 0)
+                return herr_set(err, errno, "reading %s", x->partial);
+        if (st.st_size > x->it->d.size)
+                return restart_from_zero(x) < 0 ? herr_set(err, errno, "truncating %s", x->partial) : 0;
+        while (x->have < st.st_size) {
+                ssize_t got = pread(x->fd, buf, sizeof buf, (off_t)x->have);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0)
+                        return herr_set(err, got < 0 ? errno : EIO, "reading %s", x->partial);
+                sha256_add(&x->hash, buf, (size_t)got);
+                x->have += got;
+        }
+        x->resumed = x->have;
+        return 0;
+}
+
+static int blob_present(struct image_store *s, const char *digest)
+{
+        _cleanup_free_ char *name = xasprintf("blobs/sha256/%s", digest_hex(digest));
+        return faccessat(s->dirfd, name, F_OK, 0) == 0;
+}
+
+/* Whether fd is still the file at path (not renamed into blobs/ or
+ * unlinked by the pull that held it before us). */
+static int same_file(int fd, const char *path)
+{
+        struct stat a, b;
+        return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* 1 when the blob turned up meanwhile (another pull fetched it). */
+static int open_partial(struct image_store *s, struct xfer *x, struct herr *err)
+{
+        x->partial = xasprintf("%s/" FETCH_DIR "/%s.partial", s->dir, digest_hex(x->it->d.digest));
+        /* Bounded: each round means another pull finished with the file. */
+        for (int round = 0; round < 8; round++) {
+                x->fd = open(x->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (x->fd < 0)
+                        return herr_set(err, errno, "creating %s", x->partial);
+                /* Another pull of the same blob: wait for it, then use its work. */
+                if (flock(x->fd, LOCK_EX | LOCK_NB) < 0 && (errno != EWOULDBLOCK || flock(x->fd, LOCK_EX) < 0))
+                        return herr_set(err, errno, "locking %s", x->partial);
+                if (blob_present(s, x->it->d.digest)) {
+                        /* An empty file we made after the other pull renamed its own. */
+                        if (same_file(x->fd, x->partial))
+                                unlink(x->partial);
+                        return 1;
+                }
+                if (same_file(x->fd, x->partial))
+                        return resume_point(x, err);
+                close(x->fd);
+                x->fd = -1;
+        }
+        return herr_set(err, EBUSY, "locking %s", x->partial);
+}
+
+static int commit(struct image_store *s, struct xfer *x, struct herr *err)
+{
+        char hex[SHA256_HEX_LEN + 1];
+        const char *digest = x->it->d.digest;
+        if (x->have != x->it->d.size) {
+                unlink(x->partial);
+                return herr_set(err, 0, "blob %s: got %lld bytes, the manifest says %lld", digest, x->have,
+                                x->it->d.size);
+        }
+        progress_set(x->p, x->it->line, PROG_VERIFYING, x->have, x->have);
+        sha256_end_hex(&x->hash, hex);
+        if (strcmp(hex, digest_hex(digest))) {
+                /* What an earlier pull left may be what is wrong (a torn
+                 * write, a changed disk): fetch the whole blob once more. */
+                if (x->resumed > 0) {
+                        x->resumed = 0;
+                        if (restart_from_zero(x) < 0)
+                                return herr_set(err, errno, "truncating %s", x->partial);
+                        progress_set(x->p, x->it->line, PROG_RETRYING, 0, x->it->d.size);
+                        return 1;
+                }
+                /* Useless for a resume too: start from nothing next time. */
+                unlink(x->partial);
+                return herr_set(err, 0, "blob %s: digest mismatch, the content hashes to sha256:%s", digest, hex);
+        }
+        _cleanup_free_ char *dst = xasprintf("%s/blobs/sha256/%s", s->dir, hex);
+        if (fchmod(x->fd, 0644) < 0 || fsync(x->fd) < 0 || rename(x->partial, dst) < 0)
+                return herr_set(err, errno, "storing blob %s", digest);
+        progress_set(x->p, x->it->line, PROG_DOWNLOADED, x->have, x->have);
+        return 0;
+}
+
+static void xfer_drop(CURLM *m, struct xfer *x)
+{
+        if (x->h) {
+                curl_multi_remove_handle(m, x->h);
+                curl_easy_cleanup(x->h);
+                x->h = NULL;
+        }
+        curl_slist_free_all(x->hdr);
+        x->hdr = NULL;
+}
+
+static int start(struct reg_client *c, CURLM *m, struct xfer *x, struct herr *err)
+{
+        _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", c->repo, x->it->d.digest);
+        _cleanup_free_ char *url = reg_url(c, path);
+        x->h = reg_easy(c, url, &x->hdr, err);
+        if (!x->h)
+                return -1;
+        curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdr);
+        curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+        curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+        char range[64];
+        if (x->have > 0) {
+                snprintf(range, sizeof range, "%lld-", x->have);
+                curl_easy_setopt(x->h, CURLOPT_RANGE, range);
+        }
+        x->body_started = 0;
+        x->status = 0;
+        x->errlen = 0;
+        x->state = X_ACTIVE;
+        progress_set(x->p, x->it->line, PROG_DOWNLOADING, x->have, x->it->d.size);
+        if (curl_multi_add_handle(m, x->h) != CURLM_OK)
+                return herr_set(err, 0, "starting the download of %s", x->it->d.digest);
+        return 0;
+}
+
+/* A finished transfer: stored, to be tried again, or an error. */
+static int finish(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *x, CURLcode rc,
+                  struct herr *err)
+{
+        const char *digest = x->it->d.digest;
+        long status = x->status;
+        if (!x->body_started)
+                curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+        xfer_drop(m, x);
+        x->state = X_QUEUED;
+        if (x->too_big) {
+                unlink(x->partial);
+                return herr_set(err, 0, "blob %s: larger than the %lld bytes the manifest says", digest,
+                                x->it->d.size);
+        }
+        if (x->write_failed)
+                return herr_set(err, x->write_failed, "writing %s", x->partial);
+        /* A token that expired during a long pull: a new one, once. */
+        if (rc == CURLE_OK && status == 401 && c->realm && !x->reauthed) {
+                x->reauthed = 1;
+                return reg_fetch_token(c, err);
+        }
+        int retry = rc != CURLE_OK ? reg_curl_retryable(rc) : status >= 500 || status == 416;
+        if (retry && x->attempts < REG_RETRIES) {
+                if (status == 416 && restart_from_zero(x) < 0)
+                        return herr_set(err, errno, "truncating %s", x->partial);
+                x->attempts++;
+                x->retry_at = now_s() + 0.25 * (1 << (x->attempts - 1));
+                progress_set(x->p, x->it->line, PROG_RETRYING, x->have, x->it->d.size);
+                return 0;
+        }
+        if (rc == CURLE_TOO_MANY_REDIRECTS)
+                return herr_set(err, 0, "fetching blob %s: too many redirects (a redirect loop?)", digest);
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+                return herr_set(err, 0, "fetching blob %s: registry timed out (no data for %ld s)", digest,
+                                c->timeout);
+        if (rc != CURLE_OK)
+                return herr_set(err, 0, "fetching blob %s: %s", digest, curl_easy_strerror(rc));
+        if (status / 100 != 2) {
+                struct reg_resp rs = { .status = status, .body = x->errbody };
+                _cleanup_free_ char *why = reg_resp_error(&rs);
+                return herr_set(err, 0, "fetching blob %s: %s", digest, why);
+        }
+        x->state = X_DONE;
+        int r = commit(s, x, err);
+        if (r > 0)
+                x->state = X_QUEUED;
+        return r < 0 ? -1 : 0;
+}
+
+static int pending(struct xfer *xs, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (xs[i].state != X_DONE)
+                        return 1;
+        return 0;
+}
+
+static int start_ready(struct reg_client *c, CURLM *m, struct xfer *xs, size_t n, struct herr *err)
+{
+        size_t active = 0;
+        double t = now_s();
+        for (size_t i = 0; i < n; i++)
+                active += xs[i].state == X_ACTIVE;
+        for (size_t i = 0; i < n && active < FETCH_PARALLEL; i++) {
+                if (xs[i].state != X_QUEUED || xs[i].retry_at > t)
+                        continue;
+                if (start(c, m, &xs[i], err) < 0)
+                        return -1;
+                active++;
+        }
+        return 0;
+}
+
+/* Tell the caller about every blob stored since the last call. */
+static int announce(struct xfer *xs, size_t n, const struct fetch_ready *ready, struct herr *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (xs[i].state != X_DONE || xs[i].announced)
+                        continue;
+                xs[i].announced = 1;
+                if (ready && ready->fn(ready->data, i, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *xs, size_t n,
+               const struct fetch_ready *ready, struct herr *err)
+{
+        for (;;) {
+                int running;
+                if (start_ready(c, m, xs, n, err) < 0)
+                        return -1;
+                if (curl_multi_perform(m, &running) != CURLM_OK)
+                        return herr_set(err, 0, "downloading layers: libcurl failed");
+                /* Unpacking stalls the transfers meanwhile, but the kernel
+                 * keeps receiving into the sockets' buffers. */
+                if (announce(xs, n, ready, err) < 0)
+                        return -1;
+                CURLMsg *msg;
+                int left;
+                while ((msg = curl_multi_info_read(m, &left))) {
+                        if (msg->msg != CURLMSG_DONE)
+                                continue;
+                        struct xfer *x;
+                        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+                        if (finish(c, s, m, x, msg->data.result, err) < 0)
+                                return -1;
+                }
+                if (!pending(xs, n))
+                        return announce(xs, n, ready, err);
+                curl_multi_poll(m, NULL, 0, 100, NULL);
+        }
+}
+
+static int prepare(struct image_store *s, struct fetch_item *items, size_t n, struct progress *p, struct xfer *xs,
+                   struct herr *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                xs[i].it = &items[i];
+                xs[i].fd = -1;
+                xs[i].p = p;
+                xs[i].state = X_DONE;
+                if (!items[i].wanted)
+                        continue;
+                int r = open_partial(s, &xs[i], err);
+                if (r < 0)
+                        return herr_wrap(err, "blob %s", items[i].d.digest);
+                if (r > 0) {
+                        progress_set(p, items[i].line, PROG_DOWNLOADED, items[i].d.size, items[i].d.size);
+                        continue;
+                }
+                xs[i].state = X_QUEUED;
+                /* All of it there already (killed between download and rename). */
+                if (xs[i].have == items[i].d.size) {
+                        xs[i].state = X_DONE;
+                        int c = commit(s, &xs[i], err);
+                        if (c < 0)
+                                return -1;
+                        if (c > 0)
+                                xs[i].state = X_QUEUED;
+                }
+        }
+        return 0;
+}
+
+int fetch_blobs(struct reg_client *c, struct image_store *s, struct fetch_item *items, size_t n,
+                struct progress *p, const struct fetch_ready *ready, struct herr *err)
+{
+        if (mkdirat(s->dirfd, FETCH_DIR, 0700) < 0 && errno != EEXIST)
+                return herr_set(err, errno, "creating %s/" FETCH_DIR, s->dir);
+        struct xfer *xs = calloc(n + 1, sizeof *xs);
+        CURLM *m = curl_multi_init();
+        int r = -1;
+        if (!xs || !m)
+                herr_set(err, ENOMEM, "downloading layers");
+        else if (prepare(s, items, n, p, xs, err) == 0)
+                r = run(c, s, m, xs, n, ready, err);
+        for (size_t i = 0; xs && i < n; i++) {
+                xfer_drop(m, &xs[i]);
+                if (xs[i].fd >= 0)
+                        close(xs[i].fd);
+                free(xs[i].partial);
+        }
+        if (m)
+                curl_multi_cleanup(m);
+        free(xs);
+        return r;
+}
+
+int fetch_small(struct reg_client *c, const struct mf_desc *d, size_t max, char **ret, struct herr *err)
+{
+        char hex[SHA256_HEX_LEN + 1];
+        _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", c->repo, d->digest);
+        struct reg_req rq = REG_REQ_INIT;
+        struct reg_resp rs = { 0 };
+        if ((size_t)d->size > max)
+                return herr_set(err, 0, "blob %s: %lld bytes is more than the %zu allowed", d->digest, d->size, max);
+        rq.url = path;
+        rq.max_body = max;
+        int r = reg_do(c, &rq, &rs, err);
+        if (r == 0 && rs.status / 100 != 2) {
+                _cleanup_free_ char *why = reg_resp_error(&rs);
+                r = herr_set(err, 0, "fetching blob %s: %s", d->digest, why);
+        }
+        if (r == 0 && (long long)rs.len != d->size)
+                r = herr_set(err, 0, "blob %s: got %zu bytes, the manifest says %lld", d->digest, rs.len, d->size);
+        if (r == 0) {
+                sha256_hex(rs.body ? rs.body : "", rs.len, hex);
+                if (strcmp(hex, digest_hex(d->digest)))
+                        r = herr_set(err, 0, "blob %s: digest mismatch, the content hashes to sha256:%s", d->digest,
+                                      hex);
+        }
+        if (r == 0)
+                *ret = TAKE_PTR(rs.body);
+        reg_resp_free(&rs);
+        return r;
+}
