@@ -115,7 +115,7 @@ static int expect(struct reg_resp *rs, long want, const char *what, const char *
 }
 
 /* 1 when the registry has the blob (HEAD), 0 when not. */
-static int blob_exists(struct reg_client *c, const char *digest, struct herr *err)
+static int remote_blob_exists(struct reg_client *c, const char *digest, struct herr *err)
 {
         _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", c->repo, digest);
         struct reg_req rq = REG_REQ_INIT;
@@ -273,7 +273,7 @@ static char *mount_source(struct image_store *s, const struct image_ref *r, cons
 static int blob_needed(struct reg_client *c, const struct blob *b, const char *from, struct progress *pr,
                        size_t line, char **ret_location, struct herr *err)
 {
-        int r = blob_exists(c, b->d.digest, err);
+        int r = remote_blob_exists(c, b->d.digest, err);
         if (r != 0) {
                 if (r > 0)
                         progress_set(pr, line, PROG_EXISTS, 0, 0);
