@@ -191,7 +191,7 @@ hull_latency() {        # suffix for the row names, root's name
 	HROOT=$TMP/hullroot-$2
 	hull_warm
 	time_cmd "hull run --rm (foreground)$1" "$HULL --root $HROOT run --rm --network none busybox true" || true
-	time_cmd "hull run -d$1" "$HULL --root $HROOT run -d busybox sleep 1000" || true
+	time_cmd "hull run -d$1" "$HULL --root $HROOT run -d --network none busybox sleep 1000" || true
 	hull_remove_all "$HROOT"
 }
 
@@ -199,7 +199,7 @@ MEM_HULL=''
 hull_memory() {
 	HROOT=$TMP/hullroot-memory
 	hull_warm
-	start_many hull hull_cmd run -d busybox sleep 1000
+	start_many hull hull_cmd run -d --network none busybox sleep 1000
 	local pids
 	mapfile -t pids < <(hull_monitor_pids "$HROOT")
 	mapfile -t pids < <(alive_as hull-monitor "${pids[@]}")
@@ -212,7 +212,7 @@ CREATE_HULL=''
 hull_ps() {
 	HROOT=$TMP/hullroot-ps
 	hull_warm
-	CREATE_HULL=$(create_many hull hull_cmd create busybox true)
+	CREATE_HULL=$(create_many hull hull_cmd create --network none busybox true)
 	local n
 	n=$(hull_cmd ps -a | wc -l)
 	[[ $n == $((NPS + 1)) ]] || NOTES+=("hull ps -a printed $n lines for $NPS containers")
@@ -351,7 +351,7 @@ latency_rows() {        # suffix
 	local s=$1 fg det pfg pdet
 	fg=${MED["hull run --rm (foreground)$s"]:-0} det=${MED["hull run -d$s"]:-0}
 	pfg=${MED["podman run --rm (foreground)"]:-0} pdet=${MED["podman run -d"]:-0}
-	row "\`run -d busybox sleep 1000\`$s, median ms (mean ± σ)" "$(timing "hull run -d$s")" \
+	row "\`run -d --network none busybox sleep 1000\`$s, median ms (mean ± σ)" "$(timing "hull run -d$s")" \
 		"$(timing "podman run -d")" "podman/hull $(ratio "$pdet" "$det")" "-"
 	row "foreground \`run --rm --network none busybox true\`$s" "$(timing "hull run --rm (foreground)$s")" \
 		"$(timing "podman run --rm (foreground)")" "podman/hull $(ratio "$pfg" "$fg")" "-"
@@ -386,7 +386,7 @@ write_results() {
 		echo
 		echo "Commands (all state under a temporary directory; podman with its own storage, cgroupfs):"
 		echo
-		echo "- hull: \`hull --root \$TMP/hullroot-PHASE run -d busybox sleep 1000\`, \`run --rm --network none busybox true\`, \`create busybox true\`, \`ps -a\`"
+		echo "- hull: \`hull --root \$TMP/hullroot-PHASE run -d --network none busybox sleep 1000\`, \`run --rm --network none busybox true\`, \`create --network none busybox true\`, \`ps -a\`"
 		echo "- podman: \`podman run -d --network none localhost/busybox sleep 1000\`, \`run --rm --network none localhost/busybox true\`, \`create --network none localhost/busybox true\`, \`ps -a\`"
 		echo "- memory: the sum of \`Pss\` (and \`Rss\`) in \`/proc/PID/smaps_rollup\` over every \`hull-monitor\` (pids from each container's state.json) or every \`conmon\` (\`podman inspect --format '{{.State.ConmonPid}}'\`), 2 s after the last start."
 		if ((${#NOTES[@]})); then
