@@ -18,7 +18,6 @@
 #include "image/image.h"
 #include "image/layer.h"
 #include "image/ref.h"
-#include "image/repo_digest.h"
 #include "image/store.h"
 
 /* -ENOENT, distinct from other failures, so that a caller may go and
@@ -166,9 +165,7 @@ static int resolve_tag(struct image_store *s, const struct image_ref *r, char he
                 return 1;
         }
         _cleanup_free_ char *key = image_ref_string(r);
-        /* name@digest: the repository digests pulls and pushes record. */
-        _cleanup_free_ char *rd = r->digest[0] ? xasprintf("%s@%s", r->name, r->digest) : NULL;
-        int found = rd ? image_repo_digest_find(s, rd, id, err) : store_tag_get(s, key, id, err);
+        int found = store_tag_get(s, key, id, err);
         if (found == 0 && !strcmp(key, BUILTIN_IMAGE_REF)) {
                 if (image_ensure_builtin(s, err) < 0)
                         return -1;

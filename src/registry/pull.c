@@ -12,7 +12,6 @@
 #include "base/strv.h"
 #include "image/image.h"
 #include "image/layer.h"
-#include "image/repo_digest.h"
 #include "image/store.h"
 #include "registry/fetch.h"
 #include "registry/registry.h"
@@ -210,7 +209,7 @@ static int record(struct image_store *s, const struct image_ref *r, struct pulle
             (p->img.body && blob_put(s, p->img.body, p->img.len, dg, err) < 0))
                 return herr_wrap(err, "storing manifest");
         _cleanup_free_ char *rd = xasprintf("%s@%s", r->name, p->top_digest);
-        if (image_repo_digest_add(s, ret_id, rd, err) < 0)
+        if (store_digest_set(s, rd, ret_id, err) < 0)
                 return -1;
         if (r->tag[0]) {
                 _cleanup_free_ char *nt = xasprintf("%s:%s", r->name, r->tag);

@@ -14,7 +14,6 @@
 #include "base/strv.h"
 #include "image/image.h"
 #include "image/layer.h"
-#include "image/repo_digest.h"
 #include "image/store.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
@@ -255,7 +254,7 @@ static char *mount_source(struct image_store *s, const struct image_ref *r, cons
         struct herr ignored;
         const char *key;
         json_t *v;
-        if (image_repo_digests_load(s, &d, &ignored) < 0)
+        if (store_digests_load(s, &d, &ignored) < 0)
                 return NULL;
         json_object_foreach(d, key, v) {
                 struct image_ref o;
@@ -393,7 +392,7 @@ static int record(struct image_store *s, const struct image_ref *r, const char *
         _cleanup_free_ char *rd = xasprintf("%s@%s", r->name, digest);
         if (blob_put(s, manifest, strlen(manifest), dg, err) < 0)
                 return -1;
-        return image_repo_digest_add(s, id, rd, err);
+        return store_digest_set(s, rd, id, err);
 }
 
 static int push_all(struct reg_client *c, struct image_store *s, const struct image_ref *r, const struct image *img,
