@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct monitor {
         int tty, open_stdin;
         char *seccomp_cache;
         struct health *health;
+        int runs;               /* processes started so far: restarts are runs > 0 */
 };
 
 int restart_policy_parse(const char *s, json_t **ret, struct herr *err)
@@ -97,9 +99,23 @@ static void state_update(struct monitor *m, void (*change)(struct ctr_state *s, 
         container_unlock(m->c);
 }
 
+struct run_info {
+        const struct rt_container *rc;
+        int restart;
+        int cancelled;          /* out: a stop came while restarting */
+};
+
 static void set_running(struct ctr_state *s, void *ud)
 {
-        const struct rt_container *rc = ud;
+        struct run_info *ri = ud;
+        const struct rt_container *rc = ri->rc;
+        /* `hull stop` during a restart marks the container and finds no
+         * process to signal; a mark made after our last look must still
+         * win, so the look and the switch to running are one locked step. */
+        if (ri->restart && s->stopped_by_user) {
+                ri->cancelled = 1;
+                return;
+        }
         s->status = CTR_RUNNING;
         s->pid = rc->pid;
         s->pid_start = proc_start_time(rc->pid);
@@ -214,7 +230,10 @@ static int run_once(struct monitor *m, int sfd, int *ret_code)
                 mio_free(io);
                 return start_failed(m, &err);
         }
-        state_update(m, set_running, &rc);
+        struct run_info ri = { .rc = &rc, .restart = m->runs++ > 0 };
+        state_update(m, set_running, &ri);
+        if (ri.cancelled)
+                syscall(SYS_pidfd_send_signal, rc.pidfd, SIGKILL, NULL, 0);
         report(m, REPORT_STARTED, NULL);
         /* Compiling a seccomp filter the cache lacked, or a restart, can
          * leave a megabyte of freed heap; a monitor lives long. */

@@ -254,3 +254,19 @@ state() { hull inspect "$1" | jq -r ".[0].State.$2"; }
   [ "$output" = "fg running" ]
   [ "$(container_dirs)" -eq 0 ]
 }
+
+@test "stop wins over a restart in progress: the container stays exited" {
+  # `true` under --restart always spends its life restarting, so stops land
+  # in every phase of a restart; each must end it for good.
+  hull run -d --name rs --restart always busybox true
+  for i in 1 2 3 4 5; do
+    sleep 0.$((RANDOM % 4))
+    hull stop -t 1 rs
+    [ "$(state rs Status)" = "exited" ]
+    n=$(hull inspect rs | jq .[0].RestartCount)
+    sleep 0.4
+    [ "$(state rs Status)" = "exited" ]
+    [ "$(hull inspect rs | jq .[0].RestartCount)" = "$n" ]
+    hull start rs
+  done
+}
