@@ -31,7 +31,6 @@
 #include "engine/volume.h"
 #include "engine/volume_mounts.h"
 #include "image/image.h"
-#include "runtime/cgroup.h"
 #include "runtime/spec.h"
 
 static void image_freep(struct image **i)
@@ -384,12 +383,9 @@ static int start_foreground(const struct engine_ctx *ctx, const struct run_opts 
 }
 
 static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, const struct image *img,
-                       const struct plan *p, struct container *c, struct run_result *res, struct herr *err)
+                       const struct plan *p, struct container *c, struct run_result *res,
+                       struct herr *err)
 {
-        /* Reaped on the way out, whichever way that is. */
-        __attribute__((cleanup(rt_cgroup_warm_endp))) pid_t warm = -1;
-        if (!o->no_cgroup && !o->create_only && !o->dry_run)
-                warm = rt_cgroup_warm();
         _cleanup_json_ json_t *spec_json = build_spec(o, img, p, c);
         if (o->dry_run) {
                 json_dumpf(spec_json, stdout, JSON_INDENT(2));
@@ -405,10 +401,6 @@ static int run_planned(const struct engine_ctx *ctx, const struct run_opts *o, c
                 struct monitor_opts mo = { .spec = spec_json };
                 return monitor_start(ctx, c, &mo, err);
         }
-        /* By now its grace period is (nearly) over, and a foreground run
-         * keeps no child but the container's. */
-        rt_cgroup_warm_end(warm);
-        warm = -1;
         return start_foreground(ctx, o, c, spec_json, res, err);
 }
 

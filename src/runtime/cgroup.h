@@ -34,18 +34,6 @@ const char *rt_cgroup_mode_name(enum rt_cgroup_mode m);
  * value the host cannot take (a CPU it lacks, say) is an error; on error
  * nothing is left behind. */
 int rt_cgroup_create(const char *path, json_t *resources, struct rt_cgroup **ret, struct herr *err);
-/* On hosts with v1 hierarchies, start paying the RCU grace period that
- * the next move into a v1 cgroup waits for, in a short-lived child, so
- * that it overlaps the caller's work (see cgroup_warm.c).  Call it early
- * when a container is about to be created, and rt_cgroup_warm_end() with
- * what it returned (the child's pid, or -1 when there is nothing to warm)
- * once the container started. */
-pid_t rt_cgroup_warm(void);
-void rt_cgroup_warm_end(pid_t pid);
-static inline void rt_cgroup_warm_endp(pid_t *pid)
-{
-        rt_cgroup_warm_end(*pid);
-}
 /* An existing container's cgroup, to destroy or read it later. */
 int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err);
 /* O_DIRECTORY fd of the cgroup in the v2 tree (v2 or hybrid), for
