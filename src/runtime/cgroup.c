@@ -362,6 +362,29 @@ int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err)
         return 0;
 }
 
+int rt_cgroup_update(const char *path, json_t *resources, struct herr *err)
+{
+        struct cg_resources r;
+        _cleanup_free_ char *rel = NULL;
+        _cleanup_(cg_freep) struct rt_cgroup *cg = NULL;
+        const struct cg_host *h = cg_host_get(err);
+        if (!h || rel_path(path, &rel, err) < 0 || cg_resources_parse(resources, &r, err) < 0)
+                return -1;
+        int rc = layout(h, rel, cg_resources_controllers(&r), &cg, err);
+        for (size_t i = 0; rc == 0 && i < cg->n; i++) {
+                /* An update without device rules keeps the ones there. */
+                if (!json_object_get(resources, "devices"))
+                        cg->d[i].ctrls &= ~CG_BIT(CG_DEVICES);
+                cg->d[i].fd = open(cg->d[i].path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                if (cg->d[i].fd < 0)
+                        rc = herr_set(err, errno, "cgroup %s", cg->d[i].path);
+        }
+        if (rc == 0)
+                rc = apply(cg, &r, err);
+        cg_resources_free(&r);
+        return rc;
+}
+
 int rt_cgroup_unified_fd(const struct rt_cgroup *cg)
 {
         return cg->unified >= 0 ? cg->d[cg->unified].fd : -1;

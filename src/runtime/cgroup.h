@@ -36,6 +36,8 @@ const char *rt_cgroup_mode_name(enum rt_cgroup_mode m);
 int rt_cgroup_create(const char *path, json_t *resources, struct rt_cgroup **ret, struct herr *err);
 /* An existing container's cgroup, to destroy or read it later. */
 int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err);
+/* New limits (linux.resources) for an existing cgroup. */
+int rt_cgroup_update(const char *path, json_t *resources, struct herr *err);
 /* O_DIRECTORY fd of the cgroup in the v2 tree (v2 or hybrid), for
  * clone3(CLONE_INTO_CGROUP); -1 when the host has no v2 tree. */
 int rt_cgroup_unified_fd(const struct rt_cgroup *cg);

@@ -243,7 +243,7 @@ static int pivot(const char *root, struct herr *err)
         return 0;
 }
 
-int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
+int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
 {
         /* Private before anything is mounted: nothing we do may propagate
          * back to the host's mount namespace. */
@@ -267,7 +267,33 @@ int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
         _cleanup_close_ int cwd = rt_open_in_root(rootfd, s->process.cwd, 1, 0, err);
         if (cwd < 0)
                 return herr_wrap(err, "working directory");
-        return pivot(s->root_path, err);
+        return 0;
+}
+
+/* --no-pivot (a root on a ramdisk, where pivot_root is refused): move the
+ * root over / and chroot.  Weaker, as in runc: the old root stays
+ * reachable to a process that may chroot again. */
+static int move_root(const char *root, struct herr *err)
+{
+        if (chdir(root) < 0)
+                return herr_set(err, errno, "entering %s", root);
+        if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+                return herr_set(err, errno, "moving the root %s to /", root);
+        if (chroot(".") < 0 || chdir("/") < 0)
+                return herr_set(err, errno, "chroot to %s", root);
+        return 0;
+}
+
+int rt_rootfs_pivot(const struct oci_spec *s, int no_pivot, struct herr *err)
+{
+        return no_pivot ? move_root(s->root_path, err) : pivot(s->root_path, err);
+}
+
+int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
+{
+        if (rt_rootfs_prepare(s, err) < 0)
+                return -1;
+        return rt_rootfs_pivot(s, 0, err);
 }
 
 int rt_bind_over(const char *src, const char *dst, int readonly, struct herr *err)
