@@ -60,6 +60,33 @@ static int parse_create(struct oci_args *a, struct create_opts *o, const char **
         return 0;
 }
 
+/* runc lets every container use the devices the runtime spec promises
+ * (and mknod of anything), whatever linux.resources.devices says: its
+ * rules go after the config's (last match wins).  hull run sends its own
+ * list, so this is the runc front end's, not the runtime layer's. */
+static void add_default_device_rules(json_t *config)
+{
+        static const char rules[] =
+                "[{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":7,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":8,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":0,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
+                "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]";
+        json_t *lx = json_object_get(config, "linux");
+        json_t *res = json_object_get(lx, "resources");
+        json_t *devs = json_object_get(res, "devices");
+        if (!json_is_array(devs))
+                return;
+        _cleanup_json_ json_t *extra = json_loads(rules, 0, NULL);
+        json_array_extend(devs, extra);
+}
+
 /* The bundle's config, parsed against the bundle's absolute path. */
 static int load_bundle(const char *bundle, json_t **ret_config, struct oci_spec **ret, char **ret_dir,
                        struct herr *err)
@@ -72,6 +99,7 @@ static int load_bundle(const char *bundle, json_t **ret_config, struct oci_spec 
                 return herr_set(err, errno, "bundle %s", dir);
         if (json_load_path(fd, "config.json", ret_config, err) < 0)
                 return herr_wrap(err, "bundle %s", dir);
+        add_default_device_rules(*ret_config);
         if (rt_spec_parse(*ret_config, dir, ret, err) < 0)
                 return herr_wrap(err, "%s/config.json", dir);
         *ret_dir = xstrdup(dir);

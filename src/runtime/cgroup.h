@@ -56,6 +56,9 @@ void rt_cgroup_free(struct rt_cgroup *cg);
  * cgroup2 at unified/ on hybrid — read-only unless the mount is rw, each
  * showing the container's own cgroup as its root. */
 int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err);
+/* The same without a cgroup namespace: each mount shows subdir (the
+ * container's cgroupsPath) as its root. */
+int rt_cgroup_mount_sub(int rootfd, const struct rt_mount *m, const char *subdir, struct herr *err);
 
 /* ---- a running container's cgroup, from its path alone (cgroup_ops.c) ---- */
 #include <stdint.h>

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -181,7 +182,7 @@ static int bind_fd(const char *src, unsigned long flags, int recursive_ro, struc
         return mfd;
 }
 
-static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
+static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount *m, struct herr *err)
 {
         int is_bind = (m->flags & MS_BIND) != 0;
         int as_file = 0;
@@ -198,7 +199,7 @@ static int do_mount(int rootfd, const struct rt_mount *m, struct herr *err)
         if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
-                return rt_cgroup_mount(rootfd, m, err);
+                return rt_cgroup_mount_sub(rootfd, m, rt_spec_has_ns(s, CLONE_NEWCGROUP) ? NULL : s->cgroups_path, err);
         else
                 mfd = rt_fs_mount_fd(m->type, m->source, m->data, m->flags, err);
         if (mfd < 0)
@@ -255,7 +256,7 @@ int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
         if (rootfd < 0)
                 return herr_set(err, errno, "opening the root %s", s->root_path);
         for (size_t i = 0; i < s->n_mounts; i++)
-                if (do_mount(rootfd, &s->mounts[i], err) < 0)
+                if (do_mount(rootfd, s, &s->mounts[i], err) < 0)
                         return herr_wrap(err, "mount %s", s->mounts[i].destination);
         if (rt_devices_create(rootfd, s, err) < 0)
                 return -1;
