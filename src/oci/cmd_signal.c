@@ -98,10 +98,12 @@ int cmd_delete(const struct oci_global *g, struct oci_args *a, struct herr *err)
                 return herr_set(err, 0, "a container id is required");
         _cleanup_state_ struct oci_state st;
         if (oci_state_load(g->root, id, 1, &st, err) < 0) {
-                /* A state dir that create left half-made goes with -f. */
-                if (force && st.dir && access(st.dir, F_OK) == 0) {
+                /* As runc: with -f a container that is not there (or a
+                 * state dir create left half-made) is no error. */
+                if (force && st.dir) {
                         struct herr ignored;
-                        oci_state_remove(&st, &ignored);
+                        if (access(st.dir, F_OK) == 0)
+                                oci_state_remove(&st, &ignored);
                         return 0;
                 }
                 return -1;
