@@ -273,8 +273,13 @@ static int run_attached(const struct oci_global *g, const struct create_opts *o,
         if (oci_state_save(&st, err) < 0 || (o->pid_file && oci_write_pid_file(o->pid_file, c.pid, err) < 0))
                 goto out_sig;
         int relay_tty = c.pty_master >= 0 && !o->console_socket;
-        if (c.pty_master >= 0 && o->console_socket && oci_send_console(o->console_socket, c.pty_master, err) < 0)
-                goto out_sig;
+        if (c.pty_master >= 0 && o->console_socket) {
+                if (oci_send_console(o->console_socket, c.pty_master, err) < 0)
+                        goto out_sig;
+                /* The terminal is the console socket's now: relay none of it. */
+                closep(&c.pty_master);
+                c.pty_master = -1;
+        }
         if (relay_tty && isatty(STDIN_FILENO)) {
                 tty_copy_winsize(STDIN_FILENO, c.pty_master);
                 term_raw(&term, STDIN_FILENO);

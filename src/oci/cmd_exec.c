@@ -149,8 +149,11 @@ static int run_exec(const struct oci_state *st, const struct exec_opts *o, struc
         int r = rt_exec(st->spec, p, &ro, &c, err);
         if (r == 0 && o->pid_file)
                 r = oci_write_pid_file(o->pid_file, c.pid, err);
-        if (r == 0 && c.pty_master >= 0 && o->console_socket)
+        if (r == 0 && c.pty_master >= 0 && o->console_socket) {
                 r = oci_send_console(o->console_socket, c.pty_master, err);
+                closep(&c.pty_master);
+                c.pty_master = -1;
+        }
         if (r < 0 || o->detach) {
                 if (r < 0 && c.pidfd >= 0)
                         syscall(SYS_pidfd_send_signal, c.pidfd, SIGKILL, NULL, 0);

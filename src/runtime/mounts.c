@@ -182,6 +182,27 @@ static int bind_fd(const char *src, unsigned long flags, int recursive_ro, struc
         return mfd;
 }
 
+/* A bind that is to stay a slave (or peer) of the host's mount: a copy
+ * made by open_tree lives in an anonymous namespace first and drops out
+ * of the source's peer group, so this one goes through mount(2), onto
+ * the target resolved inside the root (its /proc/self/fd link), and gets
+ * its attributes on the new mount, resolved again. */
+static int bind_keeping_peers(int rootfd, int target, const struct rt_mount *m, struct herr *err)
+{
+        _cleanup_free_ char *via = xasprintf("/proc/self/fd/%d", target);
+        if (mount(m->source, via, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+                return herr_set(err, errno, "bind %s", m->source);
+        _cleanup_close_ int top = rt_open_in_root(rootfd, m->destination, 0, 0, err);
+        if (top < 0)
+                return -1;
+        if (set_attr(top, attr_of(m->flags), 0, (m->flags & MS_REC) || m->recursive_ro, err) < 0)
+                return herr_wrap(err, "bind %s", m->source);
+        _cleanup_free_ char *top_via = xasprintf("/proc/self/fd/%d", top);
+        if (mount(NULL, top_via, NULL, m->propagation, NULL) < 0)
+                return herr_set(err, errno, "setting the propagation of %s", m->destination);
+        return 0;
+}
+
 static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount *m, struct herr *err)
 {
         int is_bind = (m->flags & MS_BIND) != 0;
@@ -196,6 +217,8 @@ static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount 
         if (target < 0)
                 return -1;
         _cleanup_close_ int mfd = -EBADF;
+        if (is_bind && (m->propagation & (MS_SLAVE | MS_SHARED)))
+                return bind_keeping_peers(rootfd, target, m, err);
         if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
@@ -244,14 +267,31 @@ static int pivot(const char *root, struct herr *err)
         return 0;
 }
 
+static int wants_host_events(const struct oci_spec *s)
+{
+        if (s->rootfs_propagation & (MS_SLAVE | MS_SHARED))
+                return 1;
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (s->mounts[i].propagation & (MS_SLAVE | MS_SHARED))
+                        return 1;
+        return 0;
+}
+
 int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
 {
         /* Private before anything is mounted: nothing we do may propagate
-         * back to the host's mount namespace. */
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+         * back to the host's mount namespace.  A config that asks for
+         * slave or shared propagation gets slave instead (as runc's
+         * default): the host's mounts still reach the container, nothing
+         * travels back. */
+        unsigned long first = wants_host_events(s) ? MS_SLAVE : MS_PRIVATE;
+        if (mount(NULL, "/", NULL, MS_REC | first, NULL) < 0)
                 return herr_set(err, errno, "making the mount namespace private");
         if (mount_rootfs(s, err) < 0)
                 return -1;
+        if (s->has_rootfs_propagation && !(s->rootfs_propagation & MS_SHARED) &&
+            mount(NULL, s->root_path, NULL, s->rootfs_propagation, NULL) < 0)
+                return herr_set(err, errno, "setting the root propagation");
         _cleanup_close_ int rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return herr_set(err, errno, "opening the root %s", s->root_path);
@@ -352,7 +392,11 @@ int rt_rootfs_finish(const struct oci_spec *s, struct herr *err)
                 if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof a) < 0)
                         return herr_set(err, errno, "making the root read-only");
         }
-        if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+        /* Shared only now: pivot_root refuses a shared new root.  The
+         * other kinds went on the root before the config's mounts, which
+         * keep their own propagation. */
+        if (s->has_rootfs_propagation && (s->rootfs_propagation & MS_SHARED) &&
+            mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
                 return herr_set(err, errno, "setting the root propagation");
         return 0;
 }

@@ -497,6 +497,7 @@ static int parse_linux(struct oci_spec *s, struct herr *err)
         s->rootfs_propagation = MS_PRIVATE | MS_REC;
         if (prop && propagation_from_name(prop, &s->rootfs_propagation) < 0)
                 return herr_set(err, 0, "linux.rootfsPropagation: unknown value '%s'", prop);
+        s->has_rootfs_propagation = prop != NULL;
         s->seccomp = json_object_get(lx, "seccomp");
         s->sysctl = json_object_get(lx, "sysctl");
         s->resources = json_object_get(lx, "resources");

@@ -106,6 +106,7 @@ struct oci_spec {
         int has_personality;
         unsigned long personality;  /* PER_LINUX or PER_LINUX32 | flags */
         json_t *hooks;              /* borrowed: hooks or NULL */
+        int has_rootfs_propagation; /* linux.rootfsPropagation was given */
 };
 
 /* Takes a reference on config.  bundle may be NULL (root.path must then be

@@ -18,6 +18,8 @@ busybox_tar() {
 # One busybox rootfs per file, shared read-only by the tests' bundles.
 setup_file() {
   RT_FILE_DIR=$(mktemp -d /tmp/hull-rt-file.XXXXXX)
+  # Reachable for a user namespace's root (an unmapped host uid).
+  chmod 755 "$RT_FILE_DIR"
   export RT_FILE_DIR
   mkdir "$RT_FILE_DIR/rootfs"
   tar -C "$RT_FILE_DIR/rootfs" -xf "$(busybox_tar)"
@@ -29,6 +31,7 @@ teardown_file() {
 
 setup() {
   RT_TEST_DIR=$(mktemp -d /tmp/hull-rt.XXXXXX)
+  chmod 755 "$RT_TEST_DIR"
   RT_ROOT=$RT_TEST_DIR/state
   RT_CGROUP=hull-rt-test-$(basename "$RT_TEST_DIR")
   BUNDLE=$RT_TEST_DIR/bundle
@@ -61,8 +64,8 @@ config() {
 
 # The command the container runs.
 cmd() {
-  local args
-  args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  local args a
+  args=$(for a in "$@"; do jq -n --arg a "$a" '$a'; done | jq -sc .)
   config ".process.args = $args"
 }
 
@@ -90,6 +93,9 @@ teardown() {
   # The cgroup parent stays after delete, as runc leaves it.
   find /sys/fs/cgroup -maxdepth 2 -name "$RT_CGROUP" -type d 2>/dev/null |
     while read -r d; do rmdir "$d"/* "$d" 2>/dev/null; done
+  # Whatever a failed test left mounted below its directory.
+  awk -v r="$RT_TEST_DIR/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null; done
   local left
   left=$(find /sys/fs/cgroup -maxdepth 2 -name "$RT_CGROUP" -type d 2>/dev/null)
   rm -rf "$RT_TEST_DIR"
