@@ -16,6 +16,8 @@ packages=(
   qemu-system-x86 cpio
   # benchmarks: the peers hull is measured against
   hyperfine crun runc time
+  # hull-runtime's tests: the engines that drive it
+  podman containerd
 )
 
 missing=()
