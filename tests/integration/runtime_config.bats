@@ -156,6 +156,19 @@ run_bundle() {
   [ -z "$(find /sys/fs/cgroup -path "*/$RT_CGROUP/bundle" 2>/dev/null)" ]
 }
 
+@test "config: resources.hugepageLimits" {
+  grep -qw hugetlb /proc/cgroups || skip "no hugetlb controller"
+  config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+  cmd sh -c 'cat /sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/unified/hugetlb.2MB.max 2>/dev/null || cat /sys/fs/cgroup/hugetlb.2MB.max'
+  run_bundle
+  [ "$status" -eq 0 ]
+  [ "$output" = 4194304 ]
+  config '.linux.resources.hugepageLimits = [{"pageSize": "../x", "limit": 1}]'
+  run_bundle
+  [ "$status" -ne 0 ]
+  [[ $output == *"hugepageLimits[0].pageSize"* ]]
+}
+
 @test "config: sysctl" {
   config '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}'
   cmd cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced
