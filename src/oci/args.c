@@ -1,5 +1,8 @@
 #include "oci/oci.h"
 
+#include "base/cleanup.h"
+#include "base/fs.h"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,4 +74,34 @@ int oci_parse_signal(const char *s)
         if (!strncasecmp(s, "RTMIN+", 6))
                 return SIGRTMIN + atoi(s + 6) <= SIGRTMAX ? SIGRTMIN + atoi(s + 6) : -1;
         return -1;
+}
+
+char *oci_systemd_cgroup_path(const char *path)
+{
+        const char *c1 = strchr(path, ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (path[0] == '/' || !c2 || strchr(c2 + 1, ':') || strchr(path, '/'))
+                return NULL;
+        _cleanup_free_ char *slice = strndup(path, (size_t)(c1 - path));
+        _cleanup_free_ char *prefix = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+        if (!*slice) {
+                free(slice);
+                slice = xstrdup("system.slice");
+        }
+        size_t len = strlen(slice);
+        if (len < 6 || strcmp(slice + len - 6, ".slice"))
+                return NULL;
+        /* a-b-c.slice lives in a.slice/a-b.slice/a-b-c.slice; -.slice is the root. */
+        _cleanup_free_ char *dirs = xstrdup("");
+        if (strcmp(slice, "-.slice")) {
+                for (const char *dash = slice; (dash = strchr(dash, '-')); dash++) {
+                        char *n = xasprintf("%s/%.*s.slice", dirs, (int)(dash - slice), slice);
+                        free(dirs);
+                        dirs = n;
+                }
+                char *n = xasprintf("%s/%s", dirs, slice);
+                free(dirs);
+                dirs = n;
+        }
+        return *prefix ? xasprintf("%s/%s-%s.scope", dirs, prefix, c2 + 1) : xasprintf("%s/%s", dirs, c2 + 1);
 }

@@ -88,8 +88,8 @@ static void add_default_device_rules(json_t *config)
 }
 
 /* The bundle's config, parsed against the bundle's absolute path. */
-static int load_bundle(const char *bundle, json_t **ret_config, struct oci_spec **ret, char **ret_dir,
-                       struct herr *err)
+static int load_bundle(const struct oci_global *g, const char *bundle, json_t **ret_config, struct oci_spec **ret,
+                       char **ret_dir, struct herr *err)
 {
         char dir[PATH_MAX];
         if (!realpath(bundle ? bundle : ".", dir))
@@ -100,6 +100,11 @@ static int load_bundle(const char *bundle, json_t **ret_config, struct oci_spec 
         if (json_load_path(fd, "config.json", ret_config, err) < 0)
                 return herr_wrap(err, "bundle %s", dir);
         add_default_device_rules(*ret_config);
+        json_t *lx = json_object_get(*ret_config, "linux");
+        const char *cg = json_str(lx, "cgroupsPath");
+        _cleanup_free_ char *sd = g->systemd_cgroup && cg ? oci_systemd_cgroup_path(cg) : NULL;
+        if (sd)
+                json_object_set_new(lx, "cgroupsPath", json_string(sd));
         if (rt_spec_parse(*ret_config, dir, ret, err) < 0)
                 return herr_wrap(err, "%s/config.json", dir);
         *ret_dir = xstrdup(dir);
@@ -125,7 +130,7 @@ static int create_container(const struct oci_global *g, const struct create_opts
         _cleanup_json_ json_t *config = NULL;
         _cleanup_free_ char *bundle = NULL;
         _cleanup_spec_ struct oci_spec *parsed = NULL;
-        if (load_bundle(o->bundle, &config, &parsed, &bundle, err) < 0)
+        if (load_bundle(g, o->bundle, &config, &parsed, &bundle, err) < 0)
                 return -1;
         if (parsed->process.terminal && !o->console_socket)
                 return herr_set(err, 0, "process.terminal needs --console-socket (hull-runtime does not relay a detached terminal)");
@@ -255,7 +260,7 @@ static int run_attached(const struct oci_global *g, const struct create_opts *o,
         _cleanup_free_ char *cache = xasprintf("%s/.seccomp-cache", g->root);
         sigset_t old;
         int r = -1, sfd = -1;
-        if (load_bundle(o->bundle, &config, &parsed, &bundle, err) < 0 || oci_state_new(g->root, id, &st, err) < 0)
+        if (load_bundle(g, o->bundle, &config, &parsed, &bundle, err) < 0 || oci_state_new(g->root, id, &st, err) < 0)
                 goto out;
         st.spec = TAKE_PTR(parsed);
         if (json_write_path(st.dirfd, "config.json", config, 0, err) < 0)

@@ -81,7 +81,8 @@ static int parse_global(struct oci_args *a, struct oci_global *g, struct herr *e
                 case 8:
                         usage(stdout);
                         exit(0);
-                default: break; /* --systemd-cgroup, --criu, --rootless: accepted */
+                case 3: g->systemd_cgroup = oci_opt_bool(v); break;
+                default: break; /* --criu, --rootless: accepted */
                 }
         }
         return k == -2 ? -1 : 0;

@@ -12,6 +12,7 @@ struct oci_global {
         const char *log;                /* --log FILE or NULL */
         int log_json;                   /* --log-format json */
         int debug;
+        int systemd_cgroup;             /* --systemd-cgroup: "slice:prefix:name" paths */
 };
 
 /* One option of a verb: --name / -name / -s, with or without a value
@@ -59,5 +60,9 @@ int cmd_features(const struct oci_global *g, struct oci_args *a, struct herr *er
 int oci_send_console(const char *path, int master, struct herr *err);
 /* Write pid (decimal, no newline) to path atomically. */
 int oci_write_pid_file(const char *path, pid_t pid, struct herr *err);
+/* systemd's "machine-x.slice:libpod:ID" -> "/machine.slice/machine-x.slice/libpod-ID.scope"
+ * (where the systemd driver would put it; hull-runtime drives cgroupfs
+ * directly).  NULL when path is not of that form. */
+char *oci_systemd_cgroup_path(const char *path);
 /* "TERM", "SIGTERM", "15" -> 15; -1 when unknown. */
 int oci_parse_signal(const char *s);

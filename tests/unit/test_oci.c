@@ -232,6 +232,22 @@ static void signals_and_ids(void **state)
         assert_int_equal(oci_check_id("a b", &err), -1);
 }
 
+static void systemd_paths(void **state)
+{
+        char *p = oci_systemd_cgroup_path("machine-libpod_pod_x.slice:libpod:abc");
+        assert_string_equal(p, "/machine.slice/machine-libpod_pod_x.slice/libpod-abc.scope");
+        free(p);
+        p = oci_systemd_cgroup_path(":cri-containerd:id1");
+        assert_string_equal(p, "/system.slice/cri-containerd-id1.scope");
+        free(p);
+        p = oci_systemd_cgroup_path("-.slice:x:y");
+        assert_string_equal(p, "/x-y.scope");
+        free(p);
+        assert_null(oci_systemd_cgroup_path("/default/c1"));
+        assert_null(oci_systemd_cgroup_path("a:b"));
+        assert_null(oci_systemd_cgroup_path("notaslice:b:c"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -239,6 +255,7 @@ int main(void)
                 cmocka_unit_test(hooks),         cmocka_unit_test(hook_failure_and_timeout),
                 cmocka_unit_test(mount_options), cmocka_unit_test(process_values),
                 cmocka_unit_test(options),       cmocka_unit_test(signals_and_ids),
+                cmocka_unit_test(systemd_paths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
