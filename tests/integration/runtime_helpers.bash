@@ -73,10 +73,10 @@ status_of() {
   rt state "$1" | jq -r .status
 }
 
-# Bounded wait for a condition (a command) to hold.
+# Bounded wait (20 s: the machine may be loaded) for a condition to hold.
 wait_for() {
   local i
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < 400; i++)); do
     "$@" && return 0
     sleep 0.05
   done
