@@ -234,7 +234,7 @@ static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *
                 rt_launch(&s->process, bpf, &err);
 fail:
         sync_send(sync_fd, SYNC_ERROR, &err, -1);
-        _exit(err.code ? err.code : HERR_ENGINE);
+        rt_child_exit(err.code ? err.code : HERR_ENGINE);
 }
 
 static int reap(struct rt_container *c)

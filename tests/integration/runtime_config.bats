@@ -191,9 +191,10 @@ run_bundle() {
   [[ ${lines[0]} == *"Function not implemented"* ]]
   [ "${lines[1]}" = kill0-ok ]
   [[ $output == *"usr1-refused"* ]]
-  config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["bogus_call"], "action": "SCMP_ACT_ALLOW"}]}'
+  config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_BOGUS"]}'
   run_bundle
   [ "$status" -ne 0 ]
+  [[ $output == *"SCMP_ARCH_BOGUS"* ]]
   config '.linux.seccomp = {"defaultAction": "SCMP_ACT_WHATEVER"}'
   run_bundle
   [ "$status" -ne 0 ]
