@@ -73,6 +73,12 @@ teardown_file() {
     kill "$pid" 2>/dev/null
     for ((t = 0; t < 100; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
+  # The engines' cgroup parents (containerd's namespace, podman's
+  # cgroupfs parent) stay behind as with runc; removed when empty.
+  local n d
+  for n in hulltest libpod_parent; do
+    for d in /sys/fs/cgroup/*/"$n"; do [[ -d $d ]] && rmdir "$d"/*/ "$d" 2>/dev/null; done
+  done
   awk -v r="$ENG_DIR/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf --one-file-system "$ENG_DIR"
