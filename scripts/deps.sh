@@ -28,6 +28,8 @@ packages=(
   # registries: libcurl for hull-registry.so; a registry, peers and tools for
   # tests/integration/registry.bats and bench/registry.sh
   libcurl4-openssl-dev docker-registry skopeo podman umoci apache2-utils python3 curl
+  # hull-runtime's tests: the engines that drive it
+  podman containerd
 )
 
 missing=()

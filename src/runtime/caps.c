@@ -101,6 +101,11 @@ int rt_caps_apply(const struct rt_process *p, struct herr *err)
         for (int c = 0; c <= rt_cap_last(); c++) {
                 if (!(p->caps[RT_CAP_AMBIENT] & (1ULL << c)))
                         continue;
+                /* The kernel takes an ambient capability only when it is
+                 * also inheritable; runc's default spec asks for ambient
+                 * ones without, and runc and crun skip those. */
+                if (!(p->caps[RT_CAP_INHERITABLE] & (1ULL << c)))
+                        continue;
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
                         return herr_set(err, errno, "raising ambient %s", rt_cap_name(c));
         }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/json.h"
 #include "base/fs.h"
 #include "base/strv.h"
 
@@ -116,6 +117,19 @@ int cg_set_pids(int dir, const struct cg_resources *r, struct herr *err)
         if (r->pids_limit <= 0)
                 return cg_write(dir, "pids.max", "max", err);
         return cg_write_i64(dir, "pids.max", r->pids_limit, err);
+}
+
+int cg_set_hugetlb(int dir, int v2, const struct cg_resources *r, struct herr *err)
+{
+        size_t i;
+        json_t *h;
+        json_array_foreach(r->hugepages, i, h) {
+                char file[64];
+                snprintf(file, sizeof file, "hugetlb.%s.%s", json_str(h, "pageSize"), v2 ? "max" : "limit_in_bytes");
+                if (cg_write_i64(dir, file, (int64_t)json_integer_value(json_object_get(h, "limit")), err) < 0)
+                        return -1;
+        }
+        return 0;
 }
 
 /* ---- layout: which directory, which writer, which controllers ---- */
@@ -305,6 +319,7 @@ static int apply(struct rt_cgroup *cg, const struct cg_resources *r, struct herr
                     ((c & CG_BIT(CG_CPU)) && d->ops->cpu(d->fd, r, err) < 0) ||
                     ((c & CG_BIT(CG_CPUSET)) && d->ops->cpuset(d->fd, r, err) < 0) ||
                     ((c & CG_BIT(CG_PIDS)) && cg_set_pids(d->fd, r, err) < 0) ||
+                    ((c & CG_BIT(CG_HUGETLB)) && cg_set_hugetlb(d->fd, d->ops == &cg_v2_ops, r, err) < 0) ||
                     ((c & CG_BIT(CG_DEVICES)) && d->ops->devices(d->fd, r, err) < 0))
                         return -1;
         }
@@ -360,6 +375,29 @@ int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err)
                 cg->d[i].fd = open(cg->d[i].path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         *ret = cg;
         return 0;
+}
+
+int rt_cgroup_update(const char *path, json_t *resources, struct herr *err)
+{
+        struct cg_resources r;
+        _cleanup_free_ char *rel = NULL;
+        _cleanup_(cg_freep) struct rt_cgroup *cg = NULL;
+        const struct cg_host *h = cg_host_get(err);
+        if (!h || rel_path(path, &rel, err) < 0 || cg_resources_parse(resources, &r, err) < 0)
+                return -1;
+        int rc = layout(h, rel, cg_resources_controllers(&r), &cg, err);
+        for (size_t i = 0; rc == 0 && i < cg->n; i++) {
+                /* An update without device rules keeps the ones there. */
+                if (!json_object_get(resources, "devices"))
+                        cg->d[i].ctrls &= ~CG_BIT(CG_DEVICES);
+                cg->d[i].fd = open(cg->d[i].path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                if (cg->d[i].fd < 0)
+                        rc = herr_set(err, errno, "cgroup %s", cg->d[i].path);
+        }
+        if (rc == 0)
+                rc = apply(cg, &r, err);
+        cg_resources_free(&r);
+        return rc;
 }
 
 int rt_cgroup_unified_fd(const struct rt_cgroup *cg)

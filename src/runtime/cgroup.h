@@ -36,6 +36,8 @@ const char *rt_cgroup_mode_name(enum rt_cgroup_mode m);
 int rt_cgroup_create(const char *path, json_t *resources, struct rt_cgroup **ret, struct herr *err);
 /* An existing container's cgroup, to destroy or read it later. */
 int rt_cgroup_open(const char *path, struct rt_cgroup **ret, struct herr *err);
+/* New limits (linux.resources) for an existing cgroup. */
+int rt_cgroup_update(const char *path, json_t *resources, struct herr *err);
 /* O_DIRECTORY fd of the cgroup in the v2 tree (v2 or hybrid), for
  * clone3(CLONE_INTO_CGROUP); -1 when the host has no v2 tree. */
 int rt_cgroup_unified_fd(const struct rt_cgroup *cg);
@@ -54,6 +56,9 @@ void rt_cgroup_free(struct rt_cgroup *cg);
  * cgroup2 at unified/ on hybrid — read-only unless the mount is rw, each
  * showing the container's own cgroup as its root. */
 int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err);
+/* The same without a cgroup namespace: each mount shows subdir (the
+ * container's cgroupsPath) as its root. */
+int rt_cgroup_mount_sub(int rootfd, const struct rt_mount *m, const char *subdir, struct herr *err);
 
 /* ---- a running container's cgroup, from its path alone (cgroup_ops.c) ---- */
 #include <stdint.h>

@@ -88,6 +88,7 @@ struct cg_resources {
         struct cg_dev_rule *devices;
         size_t n_devices;
         json_t *unified;        /* borrowed: key -> string value */
+        json_t *hugepages;      /* borrowed: hugepageLimits, validated; NULL when empty */
 };
 
 int cg_resources_parse(json_t *j, struct cg_resources *r, struct herr *err);
@@ -151,3 +152,5 @@ int64_t cg_read_key(int dir, const char *file, const char *key);
 int cg_file_exists(int dir, const char *file);
 /* pids.max is the same file on both. */
 int cg_set_pids(int dir, const struct cg_resources *r, struct herr *err);
+/* hugepageLimits: hugetlb.<size>.limit_in_bytes (v1) or .max (v2). */
+int cg_set_hugetlb(int dir, int v2, const struct cg_resources *r, struct herr *err);

@@ -16,16 +16,28 @@
 #include "base/cleanup.h"
 #include "runtime/mounts.h"
 
-static int mount_at(int target, const char *type, const char *data, unsigned long flags, const char *what,
-                    struct herr *err)
+/* subdir: without a cgroup namespace the new mount's root is the host's
+ * root cgroup; then the container's own directory is what is attached
+ * (as runc does), so that it sees its limits where it looks for them. */
+static int mount_at(int target, const char *type, const char *data, unsigned long flags, const char *subdir,
+                    const char *what, struct herr *err)
 {
         _cleanup_close_ int mfd = rt_fs_mount_fd(type, type, data, flags, err);
         if (mfd < 0)
                 return herr_wrap(err, "%s", what);
+        while (subdir && *subdir == '/')
+                subdir++;
+        if (subdir && *subdir) {
+                int sub = open_tree(mfd, subdir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (sub >= 0) {
+                        close(mfd);
+                        mfd = sub;
+                }
+        }
         return rt_attach(mfd, target, what, err);
 }
 
-static int mount_hier(int tmpfs, const struct cg_hier *h, unsigned long flags, struct herr *err)
+static int mount_hier(int tmpfs, const struct cg_hier *h, unsigned long flags, const char *subdir, struct herr *err)
 {
         if (mkdirat(tmpfs, h->name, 0755) < 0 && errno != EEXIST)
                 return herr_set(err, errno, "creating %s in the cgroup tmpfs", h->name);
@@ -34,8 +46,8 @@ static int mount_hier(int tmpfs, const struct cg_hier *h, unsigned long flags, s
         if (sub < 0)
                 return herr_set(err, errno, "opening %s in the cgroup tmpfs", h->name);
         if (h->v2)
-                return mount_at(sub, "cgroup2", NULL, flags, h->name, err);
-        return mount_at(sub, "cgroup", h->opts, flags, h->name, err);
+                return mount_at(sub, "cgroup2", NULL, flags, subdir, h->name, err);
+        return mount_at(sub, "cgroup", h->opts, flags, subdir, h->name, err);
 }
 
 /* The host's aliases ("cpu -> cpu,cpuacct"), where they name one of ours. */
@@ -64,13 +76,14 @@ static int copy_symlinks(int tmpfs, const struct cg_host *host, struct herr *err
 
 /* v1 and hybrid: a tmpfs holding one mount per hierarchy, made read-only
  * only once everything is in it. */
-static int mount_v1(int target, const struct cg_host *host, const struct rt_mount *m, struct herr *err)
+static int mount_v1(int target, const struct cg_host *host, const struct rt_mount *m, const char *subdir,
+                    struct herr *err)
 {
         _cleanup_close_ int tmpfs = rt_fs_mount_fd("tmpfs", "tmpfs", "mode=755", m->flags & ~MS_RDONLY, err);
         if (tmpfs < 0 || rt_attach(tmpfs, target, m->destination, err) < 0)
                 return -1;
         for (size_t i = 0; i < host->n; i++)
-                if (mount_hier(tmpfs, &host->h[i], m->flags, err) < 0)
+                if (mount_hier(tmpfs, &host->h[i], m->flags, subdir, err) < 0)
                         return -1;
         if (copy_symlinks(tmpfs, host, err) < 0)
                 return -1;
@@ -84,6 +97,11 @@ static int mount_v1(int target, const struct cg_host *host, const struct rt_moun
 
 int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err)
 {
+        return rt_cgroup_mount_sub(rootfd, m, NULL, err);
+}
+
+int rt_cgroup_mount_sub(int rootfd, const struct rt_mount *m, const char *subdir, struct herr *err)
+{
         const struct cg_host *host = cg_host_get(err);
         if (!host)
                 return -1;
@@ -92,12 +110,12 @@ int rt_cgroup_mount(int rootfd, const struct rt_mount *m, struct herr *err)
                 return -1;
         switch (host->mode) {
         case RT_CGROUP_V2:
-                return mount_at(target, "cgroup2", NULL, m->flags, m->destination, err);
+                return mount_at(target, "cgroup2", NULL, m->flags, subdir, m->destination, err);
         case RT_CGROUP_V1:
         case RT_CGROUP_HYBRID:
-                return mount_v1(target, host, m, err);
+                return mount_v1(target, host, m, subdir, err);
         default:
                 /* No cgroups on the host: an empty directory says so. */
-                return mount_at(target, "tmpfs", "mode=755", m->flags | MS_RDONLY, m->destination, err);
+                return mount_at(target, "tmpfs", "mode=755", m->flags | MS_RDONLY, NULL, m->destination, err);
         }
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/json.h"
 #include "base/fs.h"
 
 /* 0: absent or null; 1: *ret set; <0: error. */
@@ -214,6 +215,29 @@ static int parse_unified(json_t *u, struct cg_resources *r, struct herr *err)
         return 0;
 }
 
+/* [{"pageSize": "2MB", "limit": N}]: the size names a file, so only
+ * digits and a unit. */
+static int parse_hugepages(json_t *a, struct cg_resources *r, struct herr *err)
+{
+        if (!a || json_is_null(a))
+                return 0;
+        if (!json_is_array(a))
+                return herr_set(err, 0, "resources.hugepageLimits: expected an array");
+        size_t i;
+        json_t *h;
+        json_array_foreach(a, i, h) {
+                const char *size = json_str(h, "pageSize");
+                size_t n = size ? strspn(size, "0123456789") : 0;
+                if (!n || !size[n] || !strchr("KMG", size[n]) || strcmp(size + n + 1, "B"))
+                        return herr_set(err, 0, "resources.hugepageLimits[%zu].pageSize: expected a size like \"2MB\"", i);
+                json_t *l = json_object_get(h, "limit");
+                if (!json_is_integer(l) || json_integer_value(l) < 0)
+                        return herr_set(err, 0, "resources.hugepageLimits[%zu].limit: expected a number of bytes", i);
+        }
+        r->hugepages = json_array_size(a) ? a : NULL;
+        return 0;
+}
+
 int cg_resources_parse(json_t *j, struct cg_resources *r, struct herr *err)
 {
         memset(r, 0, sizeof *r);
@@ -228,7 +252,8 @@ int cg_resources_parse(json_t *j, struct cg_resources *r, struct herr *err)
             get_section(j, "cpu", &c, err) < 0 || (c && parse_cpu(c, r, err) < 0) ||
             get_section(j, "pids", &p, err) < 0 || (k = get_int(p, "pids", "limit", &pids, err)) < 0 ||
             parse_devices(json_object_get(j, "devices"), r, err) < 0 ||
-            parse_unified(json_object_get(j, "unified"), r, err) < 0) {
+            parse_unified(json_object_get(j, "unified"), r, err) < 0 ||
+            parse_hugepages(json_object_get(j, "hugepageLimits"), r, err) < 0) {
                 cg_resources_free(r);
                 return -1;
         }
@@ -257,6 +282,8 @@ unsigned cg_resources_controllers(const struct cg_resources *r)
                 m |= CG_BIT(CG_CPUSET);
         if (r->has_pids)
                 m |= CG_BIT(CG_PIDS);
+        if (r->hugepages)
+                m |= CG_BIT(CG_HUGETLB);
         const char *k;
         json_t *v;
         json_object_foreach(r->unified, k, v) {

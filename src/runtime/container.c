@@ -6,15 +6,20 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
+#include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/mounts.h"
 #include "runtime/process.h"
@@ -65,19 +70,28 @@ static int loopback_up(struct herr *err)
         return 0;
 }
 
-/* Keep only stdio and the sync socket: no fd of the caller's (an open
- * directory in particular) may reach the container. */
-static int close_stray_fds(const int stdio[3], int *sync_fd, struct herr *err)
+/* Keep only stdio, the fds the caller preserves (3..3+n-1), the sync
+ * socket and the start listener: no other fd of the caller's (an open
+ * directory in particular) may reach the container.  Sources are first
+ * copied above every target so that no dup clobbers one. */
+static int close_stray_fds(const struct rt_create_opts *o, int *sync_fd, int *listen_fd, struct herr *err)
 {
         for (int i = 0; i < 3; i++)
-                if (stdio[i] >= 0 && stdio[i] != i && dup2(stdio[i], i) < 0)
+                if (o->stdio[i] >= 0 && o->stdio[i] != i && dup2(o->stdio[i], i) < 0)
                         return herr_set(err, errno, "setting up stdio");
-        if (*sync_fd != 3) {
-                if (dup3(*sync_fd, 3, O_CLOEXEC) < 0)
-                        return herr_set(err, errno, "moving the sync socket");
-                *sync_fd = 3;
-        }
-        if (syscall(SYS_close_range, 4, ~0U, 0) < 0)
+        int base = 3 + (o->preserve_fds > 0 ? o->preserve_fds : 0);
+        for (int fd = 3; fd < base; fd++)
+                if (fcntl(fd, F_SETFD, 0) < 0)
+                        return herr_set(err, errno, "preserving fd %d", fd);
+        int s = fcntl(*sync_fd, F_DUPFD_CLOEXEC, base + 2);
+        int l = *listen_fd >= 0 ? fcntl(*listen_fd, F_DUPFD_CLOEXEC, base + 2) : -1;
+        if (s < 0 || (*listen_fd >= 0 && l < 0) || dup3(s, base, O_CLOEXEC) < 0 ||
+            (l >= 0 && dup3(l, base + 1, O_CLOEXEC) < 0))
+                return herr_set(err, errno, "moving the sync socket");
+        *sync_fd = base;
+        if (l >= 0)
+                *listen_fd = base + 1;
+        if (syscall(SYS_close_range, base + (l >= 0 ? 2 : 1), ~0U, 0) < 0)
                 return herr_set(err, errno, "closing inherited fds");
         return 0;
 }
@@ -91,14 +105,39 @@ static int set_names(const struct oci_spec *s, struct herr *err)
         return 0;
 }
 
-static int child_prepare(const struct oci_spec *s, const int stdio[3], int *sync_fd, struct herr *err)
+/* Our pid as the host sees it (the hooks' state): before pivot_root the
+ * host's /proc is still the one mounted there. */
+static pid_t host_pid(void)
+{
+        char buf[32] = "";
+        ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+        return n > 0 ? (pid_t)atoi(buf) : getpid();
+}
+
+static int child_hooks(const struct oci_spec *s, const struct rt_create_opts *o, int sync_fd, struct herr *err)
+{
+        if (rt_hooks_has(s->hooks, "prestart") || rt_hooks_has(s->hooks, "createRuntime")) {
+                struct sync_msg m;
+                if (sync_send(sync_fd, SYNC_HOOKS, NULL, -1) < 0 || sync_recv(sync_fd, &m, NULL, err) < 0)
+                        return herr_set(err, errno, "waiting for the createRuntime hooks");
+                if (m.type != SYNC_HOOKS_DONE)
+                        return herr_set(err, 0, "set-up was stopped by the createRuntime hooks");
+        }
+        if (!rt_hooks_has(s->hooks, "createContainer"))
+                return 0;
+        _cleanup_free_ char *state = rt_state_json(s, o->id, "creating", host_pid());
+        return rt_hooks_run(s->hooks, "createContainer", state, err);
+}
+
+static int child_prepare(const struct oci_spec *s, const struct rt_create_opts *o, int *sync_fd, int *listen_fd,
+                         struct herr *err)
 {
         /* Not dumpable: a process in the container cannot open our
          * /proc/PID/exe (the host's hull binary) while we are in there. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return herr_set(err, errno, "prctl");
         rt_reset_signals();
-        if (close_stray_fds(stdio, sync_fd, err) < 0 || join_namespaces(s, err) < 0)
+        if (close_stray_fds(o, sync_fd, listen_fd, err) < 0 || join_namespaces(s, err) < 0)
                 return -1;
         if (setsid() < 0)
                 return herr_set(err, errno, "setsid");
@@ -106,11 +145,25 @@ static int child_prepare(const struct oci_spec *s, const int stdio[3], int *sync
                 return -1;
         if (has_ns(s, CLONE_NEWUTS) && set_names(s, err) < 0)
                 return -1;
-        if (rt_rootfs_setup(s, err) < 0 || rt_rootfs_finish(s, err) < 0)
+        if (rt_rootfs_prepare(s, err) < 0 || child_hooks(s, o, *sync_fd, err) < 0 ||
+            rt_rootfs_pivot(s, o->no_pivot, err) < 0 || rt_rootfs_finish(s, err) < 0)
                 return -1;
         if (s->process.terminal && rt_tty_setup(&s->process, *sync_fd, err) < 0)
                 return -1;
+        if (s->has_personality && personality(s->personality) < 0)
+                return herr_set(err, errno, "setting the personality");
         return rt_process_limits(&s->process, err);
+}
+
+/* In a user namespace the ids are unmapped until the parent wrote the
+ * maps (before SYNC_CGROUP_DONE); then become its root. */
+static int become_ns_root(const struct oci_spec *s, struct herr *err)
+{
+        if (!has_ns(s, CLONE_NEWUSER) || ns_path(s, CLONE_NEWUSER))
+                return 0;
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return herr_set(err, errno, "becoming root of the user namespace (is 0 mapped?)");
+        return 0;
 }
 
 /* The parent moves us into the cgroup before we run any code of our own
@@ -123,26 +176,65 @@ static int child_wait_cgroup(const struct oci_spec *s, int sync_fd, struct herr 
                 return -1;
         if (m.type != SYNC_CGROUP_DONE)
                 return herr_set(err, 0, "set-up was stopped before the cgroup was joined");
+        if (become_ns_root(s, err) < 0)
+                return -1;
         if (has_ns(s, CLONE_NEWCGROUP) && !ns_path(s, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 return herr_set(err, errno, "creating the cgroup namespace");
         return 0;
 }
 
-static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *bpf, const int stdio[3],
-                                 int sync_fd)
+/* hull-runtime's created state: nobody holds the sync socket any more.
+ * The executable is looked up now so that a wrong one fails the create
+ * (as runc's does); then we wait on the start socket for whoever runs
+ * `start`, and that connection becomes the sync socket. */
+static int child_wait_start(const struct oci_spec *s, int *sync_fd, int listen_fd, struct herr *err)
+{
+        if (rt_process_lookup(&s->process, err) < 0)
+                return -1;
+        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+                return herr_set(err, errno, "prctl");
+        if (sync_send(*sync_fd, SYNC_READY, NULL, -1) < 0)
+                _exit(HERR_ENGINE);
+        close(*sync_fd);
+        int conn;
+        do
+                conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        while (conn < 0 && errno == EINTR);
+        if (conn < 0)
+                _exit(HERR_ENGINE);
+        close(listen_fd);
+        *sync_fd = conn;
+        return 0;
+}
+
+static int child_start_hooks(const struct oci_spec *s, const struct rt_create_opts *o, struct herr *err)
+{
+        if (!rt_hooks_has(s->hooks, "startContainer"))
+                return 0;
+        _cleanup_free_ char *state = rt_state_json(s, o->id, "created", getpid());
+        return rt_hooks_run(s->hooks, "startContainer", state, err);
+}
+
+static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *bpf, const struct rt_create_opts *o,
+                                 int sync_fd, int listen_fd)
 {
         struct herr err = { 0 };
         struct sync_msg m;
-        if (child_wait_cgroup(s, sync_fd, &err) < 0 || child_prepare(s, stdio, &sync_fd, &err) < 0)
+        if (child_wait_cgroup(s, sync_fd, &err) < 0 || child_prepare(s, o, &sync_fd, &listen_fd, &err) < 0)
                 goto fail;
-        if (sync_send(sync_fd, SYNC_READY, NULL, -1) < 0)
+        if (listen_fd >= 0) {
+                if (child_wait_start(s, &sync_fd, listen_fd, &err) < 0)
+                        goto fail;
+        } else if (sync_send(sync_fd, SYNC_READY, NULL, -1) < 0) {
                 _exit(HERR_ENGINE);
+        }
         if (sync_recv(sync_fd, &m, NULL, &err) < 0 || m.type != SYNC_START)
                 _exit(HERR_ENGINE);
-        rt_launch(&s->process, bpf, &err);
+        if (child_start_hooks(s, o, &err) == 0)
+                rt_launch(&s->process, bpf, &err);
 fail:
         sync_send(sync_fd, SYNC_ERROR, &err, -1);
-        _exit(err.code ? err.code : HERR_ENGINE);
+        rt_child_exit(err.code ? err.code : HERR_ENGINE);
 }
 
 static int reap(struct rt_container *c)
@@ -191,11 +283,101 @@ static pid_t clone_child(const struct oci_spec *s, struct rt_cgroup *cg, int *pi
         return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
+/* uid_map/gid_map of a child in a new user namespace.  As root we may
+ * write any map; setgroups stays allowed (the process may need it). */
+static int write_idmap(pid_t pid, const char *file, const struct rt_idmap *m, size_t n, struct herr *err)
+{
+        char buf[4096];
+        size_t len = 0;
+        for (size_t i = 0; i < n && len < sizeof buf; i++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                                        m[i].host_id, m[i].size);
+        if (len >= sizeof buf)
+                return herr_set(err, 0, "%s: too many mappings", file);
+        _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+                return herr_set(err, errno, "writing %s", file);
+        return 0;
+}
+
+static int write_idmaps(const struct oci_spec *s, pid_t pid, struct herr *err)
+{
+        if (!has_ns(s, CLONE_NEWUSER) || ns_path(s, CLONE_NEWUSER))
+                return 0;
+        if ((s->n_uid_mappings && write_idmap(pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0) ||
+            (s->n_gid_mappings && write_idmap(pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0))
+                return herr_wrap(err, "user namespace");
+        return 0;
+}
+
+static int run_runtime_hooks(const struct oci_spec *s, const struct rt_create_opts *o, pid_t pid, struct herr *err)
+{
+        _cleanup_free_ char *state = rt_state_json(s, o->id, "creating", pid);
+        if (rt_hooks_run(s->hooks, "prestart", state, err) < 0 ||
+            rt_hooks_run(s->hooks, "createRuntime", state, err) < 0)
+                return -1;
+        return 0;
+}
+
+/* The child's messages until it is set up (SYNC_READY). */
+static int await_ready(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
+                       struct herr *err)
+{
+        for (;;) {
+                struct sync_msg m;
+                int fd;
+                if (sync_recv(c->sync_fd, &m, &fd, err) < 0)
+                        return -1;
+                if (m.type == SYNC_PTY) {
+                        closep(&c->pty_master);
+                        c->pty_master = fd;
+                        continue;
+                }
+                if (m.type == SYNC_HOOKS) {
+                        if (run_runtime_hooks(s, o, c->pid, err) < 0)
+                                return -1;
+                        if (sync_send(c->sync_fd, SYNC_HOOKS_DONE, NULL, -1) < 0)
+                                return herr_set(err, errno, "resuming the container set-up");
+                        continue;
+                }
+                if (m.type == SYNC_READY)
+                        return 0;
+                if (m.type == SYNC_ERROR)
+                        *err = m.err;
+                else
+                        herr_set(err, 0, "the container process died during set-up");
+                return -1;
+        }
+}
+
+/* The socket `start` connects to; only root may (the state dir is 0700). */
+static int start_listener(const char *path, struct herr *err)
+{
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof a.sun_path)
+                return herr_set(err, 0, "start socket path %s is too long", path);
+        strcpy(a.sun_path, path);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return herr_set(err, errno, "creating the start socket");
+        unlink(path);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0) {
+                herr_set(err, errno, "start socket %s", path);
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
 int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
               struct herr *err)
 {
         if (!has_ns(s, CLONE_NEWNS))
                 return herr_set(err, 0, "the config must ask for a mount namespace");
+        _cleanup_close_ int listen_fd = -EBADF;
+        if (o->start_socket && (listen_fd = start_listener(o->start_socket, err)) < 0)
+                return -1;
         struct rt_bpf bpf = { 0 };
         if (s->seccomp && rt_seccomp_compile(s->seccomp, o->seccomp_cache_dir, &bpf, err) < 0)
                 return herr_wrap(err, "seccomp");
@@ -214,7 +396,7 @@ int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct r
         pid_t pid = clone_child(s, c->cgroup, &pidfd, &into);
         if (pid == 0) {
                 close(sp[0]);
-                child_main(s, &bpf, o->stdio, sp[1]);
+                child_main(s, &bpf, o, sp[1], listen_fd);
         }
         int e = errno;
         close(sp[1]);
@@ -227,33 +409,39 @@ int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct r
         }
         c->pid = pid;
         c->pidfd = pidfd;
-        if ((c->cgroup && rt_cgroup_enter(c->cgroup, pid, into, err) < 0) ||
+        if ((c->cgroup && rt_cgroup_enter(c->cgroup, pid, into, err) < 0) || write_idmaps(s, pid, err) < 0 ||
             sync_send(c->sync_fd, SYNC_CGROUP_DONE, NULL, -1) < 0) {
                 if (!err->msg[0])
                         herr_set(err, errno, "starting the container set-up");
                 rt_abort(c);
                 return -1;
         }
-        for (;;) {
-                struct sync_msg m;
-                int fd;
-                if (sync_recv(c->sync_fd, &m, &fd, err) < 0) {
-                        rt_abort(c);
-                        return -1;
-                }
-                if (m.type == SYNC_PTY) {
-                        c->pty_master = fd;
-                        continue;
-                }
-                if (m.type == SYNC_READY)
-                        return 0;
-                if (m.type == SYNC_ERROR)
-                        *err = m.err;
-                else
-                        herr_set(err, 0, "the container process died during set-up");
+        if (await_ready(s, o, c, err) < 0) {
                 rt_abort(c);
                 return -1;
         }
+        return 0;
+}
+
+int rt_start_at(const char *start_socket, struct herr *err)
+{
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        if (strlen(start_socket) >= sizeof a.sun_path)
+                return herr_set(err, 0, "start socket path %s is too long", start_socket);
+        strcpy(a.sun_path, start_socket);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+                return herr_set(err, errno, "connecting to the container's start socket");
+        struct sync_msg m;
+        if (sync_send(fd, SYNC_START, NULL, -1) < 0)
+                return herr_set(err, errno, "starting the container process");
+        if (sync_recv(fd, &m, NULL, err) < 0)
+                return -1;
+        if (m.type == SYNC_ERROR) {
+                *err = m.err;
+                return -1;
+        }
+        return 0;
 }
 
 int rt_start(struct rt_container *c, struct herr *err)

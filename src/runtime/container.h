@@ -15,6 +15,16 @@
 struct rt_create_opts {
         int stdio[3];                   /* the process's stdio without a terminal */
         const char *seccomp_cache_dir;  /* NULL: compile every time */
+        /* For hull-runtime (zero for hull run):
+         * start_socket: the created state outlives the caller.  rt_create
+         * listens on this unix socket path; the child, once set up, waits
+         * there (not on the sync socket) for rt_start_at(), so another
+         * process can start it later.  It also no longer dies with its
+         * parent, and an executable that does not exist fails the create. */
+        const char *start_socket;
+        int preserve_fds;               /* the caller's fds 3..3+n-1 pass to the process */
+        int no_pivot;                   /* move the root onto / and chroot, no pivot_root */
+        const char *id;                 /* the container's id, for the hooks' state */
 };
 
 struct rt_container {
@@ -30,6 +40,9 @@ struct rt_container {
 int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct rt_container *c,
               struct herr *err);
 int rt_start(struct rt_container *c, struct herr *err);
+/* Start a container created with start_socket, from any process: returns
+ * once its process exec'd, or with the error that stopped it. */
+int rt_start_at(const char *start_socket, struct herr *err);
 /* Kill (SIGKILL) a container that was created but will not be started,
  * reap it, and close its fds. */
 void rt_abort(struct rt_container *c);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -25,6 +26,18 @@ static const struct {
         { "pts/ptmx", "ptmx" },
 };
 
+static int bind_host_node(int dfd, const char *name, const struct rt_device *d, struct herr *err)
+{
+        _cleanup_close_ int f = openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (f < 0)
+                return herr_set(err, errno, "creating %s", d->path);
+        _cleanup_close_ int target = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int mfd = open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (target < 0 || mfd < 0)
+                return herr_set(err, errno, "binding the host's %s", d->path);
+        return rt_attach(mfd, target, d->path, err);
+}
+
 static int make_node(int rootfd, const struct rt_device *d, struct herr *err)
 {
         const char *slash = strrchr(d->path, '/');
@@ -42,8 +55,13 @@ static int make_node(int rootfd, const struct rt_device *d, struct herr *err)
         const char *name = slash + 1;
         mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
         unlinkat(dfd, name, 0);
-        if (mknodat(dfd, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
-                return herr_set(err, errno, "creating device %s", d->path);
+        if (mknodat(dfd, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
+                /* In a user namespace mknod is refused: the host's node is
+                 * bound over an empty file instead, as runc does. */
+                if (errno != EPERM)
+                        return herr_set(err, errno, "creating device %s", d->path);
+                return bind_host_node(dfd, name, d, err);
+        }
         /* mknod obeys the umask; the config's mode is what was asked for. */
         if (fchmodat(dfd, name, d->mode & 07777, 0) < 0 ||
             fchownat(dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)

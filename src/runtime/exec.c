@@ -134,7 +134,7 @@ static _Noreturn void exec_child(const struct rt_process *p, const struct rt_bpf
         if (exec_prepare(p, &err) == 0)
                 rt_launch(p, bpf, &err);
         sync_send(SYNC_FD, SYNC_ERROR, &err, -1);
-        _exit(err.code ? err.code : HERR_ENGINE);
+        rt_child_exit(err.code ? err.code : HERR_ENGINE);
 }
 
 /* C2: P's child (CLONE_PARENT), created in the pid namespace C1 joined.

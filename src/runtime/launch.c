@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "runtime/caps.h"
 #include "runtime/process.h"
@@ -31,6 +33,15 @@ int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr 
         if (bpf->len && p->no_new_privileges && rt_seccomp_install(bpf, err) < 0)
                 return -1;
         return rt_process_exec(p, err);
+}
+
+void rt_child_exit(int code)
+{
+        syscall(SYS_exit_group, code);
+        /* A seccomp profile that denies exit_group too leaves a trap:
+         * the signal ends the process where a libc _exit (or a
+         * sanitizer's) would spin. */
+        __builtin_trap();
 }
 
 void rt_reset_signals(void)

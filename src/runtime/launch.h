@@ -11,4 +11,7 @@
 /* Signals the caller blocked (for its signalfd) or ignored must not stay
  * so for the container's process: default dispositions, empty mask. */
 void rt_reset_signals(void);
+/* How a container child ends after rt_launch failed: exit_group, and
+ * when the seccomp filter just installed denies even that, a trap. */
+_Noreturn void rt_child_exit(int code);
 int rt_launch(const struct rt_process *p, const struct rt_bpf *bpf, struct herr *err);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -197,17 +198,28 @@ static int bind_fd(const char *src, unsigned long flags, int recursive_ro, struc
         return mfd;
 }
 
-/* A bind that asks for shared or slave propagation must be cloned while
- * the new namespace's mounts are still peers of the host's: once the
- * namespace is made private (the first thing rt_rootfs_setup does) a clone
- * could never again receive the host's mounts (slave) or show its own to
- * the host (shared).  Every other mount is made after that, as before. */
-static int wants_host_peer(const struct rt_mount *m)
+/* A bind that is to stay a slave (or peer) of the host's mount: a copy
+ * made by open_tree lives in an anonymous namespace first and drops out
+ * of the source's peer group, so this one goes through mount(2), onto
+ * the target resolved inside the root (its /proc/self/fd link), and gets
+ * its attributes on the new mount, resolved again. */
+static int bind_keeping_peers(int rootfd, int target, const struct rt_mount *m, struct herr *err)
 {
-        return (m->flags & MS_BIND) && (m->propagation & (MS_SHARED | MS_SLAVE));
+        _cleanup_free_ char *via = xasprintf("/proc/self/fd/%d", target);
+        if (mount(m->source, via, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+                return herr_set(err, errno, "bind %s", m->source);
+        _cleanup_close_ int top = rt_open_in_root(rootfd, m->destination, 0, 0, err);
+        if (top < 0)
+                return -1;
+        if (set_attr(top, attr_of(m->flags), 0, (m->flags & MS_REC) || m->recursive_ro, err) < 0)
+                return herr_wrap(err, "bind %s", m->source);
+        _cleanup_free_ char *top_via = xasprintf("/proc/self/fd/%d", top);
+        if (mount(NULL, top_via, NULL, m->propagation, NULL) < 0)
+                return herr_set(err, errno, "setting the propagation of %s", m->destination);
+        return 0;
 }
 
-static int do_mount(int rootfd, const struct rt_mount *m, int premade, struct herr *err)
+static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount *m, struct herr *err)
 {
         int is_bind = (m->flags & MS_BIND) != 0;
         int as_file = 0;
@@ -220,13 +232,13 @@ static int do_mount(int rootfd, const struct rt_mount *m, int premade, struct he
         _cleanup_close_ int target = rt_open_in_root(rootfd, m->destination, 1, as_file, err);
         if (target < 0)
                 return -1;
-        _cleanup_close_ int mfd = premade;
-        if (mfd >= 0)
-                ;
-        else if (is_bind)
+        _cleanup_close_ int mfd = -EBADF;
+        if (is_bind && (m->propagation & (MS_SLAVE | MS_SHARED)))
+                return bind_keeping_peers(rootfd, target, m, err);
+        if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
-                return rt_cgroup_mount(rootfd, m, err);
+                return rt_cgroup_mount_sub(rootfd, m, rt_spec_has_ns(s, CLONE_NEWCGROUP) ? NULL : s->cgroups_path, err);
         else
                 mfd = rt_fs_mount_fd(m->type, m->source, m->data, m->flags, err);
         if (mfd < 0)
@@ -288,38 +300,36 @@ static int pivot(const char *root, struct herr *err)
         return 0;
 }
 
-static void close_all(int **fds)
+static int wants_host_events(const struct oci_spec *s)
 {
-        for (size_t i = 0; *fds && (*fds)[i] != -2; i++)
-                if ((*fds)[i] >= 0)
-                        close((*fds)[i]);
-        free(*fds);
+        if (s->rootfs_propagation & (MS_SLAVE | MS_SHARED))
+                return 1;
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (s->mounts[i].propagation & (MS_SLAVE | MS_SHARED))
+                        return 1;
+        return 0;
 }
 
-int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
+int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
 {
-        __attribute__((cleanup(close_all))) int *early = calloc(s->n_mounts + 1, sizeof(int));
-        if (!early)
-                return herr_set(err, ENOMEM, "mounts");
-        for (size_t i = 0; i < s->n_mounts; i++) {
-                early[i] = -1;
-                if (wants_host_peer(&s->mounts[i]) &&
-                    (early[i] = bind_fd(s->mounts[i].source, s->mounts[i].flags, s->mounts[i].recursive_ro, err)) < 0)
-                        return herr_wrap(err, "mount %s", s->mounts[i].destination);
-        }
-        early[s->n_mounts] = -2;
         /* Private before anything is mounted: nothing we do may propagate
-         * back to the host's mount namespace.  (The early clones above are
-         * detached: they stay what they were, peers of the host's mounts.) */
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+         * back to the host's mount namespace.  A config that asks for
+         * slave or shared propagation gets slave instead (as runc's
+         * default): the host's mounts still reach the container, nothing
+         * travels back. */
+        unsigned long first = wants_host_events(s) ? MS_SLAVE : MS_PRIVATE;
+        if (mount(NULL, "/", NULL, MS_REC | first, NULL) < 0)
                 return herr_set(err, errno, "making the mount namespace private");
         if (mount_rootfs(s, err) < 0)
                 return -1;
+        if (s->has_rootfs_propagation && !(s->rootfs_propagation & MS_SHARED) &&
+            mount(NULL, s->root_path, NULL, s->rootfs_propagation, NULL) < 0)
+                return herr_set(err, errno, "setting the root propagation");
         _cleanup_close_ int rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return herr_set(err, errno, "opening the root %s", s->root_path);
         for (size_t i = 0; i < s->n_mounts; i++)
-                if (do_mount(rootfd, &s->mounts[i], TAKE_FD(early[i]), err) < 0)
+                if (do_mount(rootfd, s, &s->mounts[i], err) < 0)
                         return herr_wrap(err, "mount %s", s->mounts[i].destination);
         if (rt_devices_create(rootfd, s, err) < 0)
                 return -1;
@@ -331,7 +341,33 @@ int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
         _cleanup_close_ int cwd = rt_open_in_root(rootfd, s->process.cwd, 1, 0, err);
         if (cwd < 0)
                 return herr_wrap(err, "working directory");
-        return pivot(s->root_path, err);
+        return 0;
+}
+
+/* --no-pivot (a root on a ramdisk, where pivot_root is refused): move the
+ * root over / and chroot.  Weaker, as in runc: the old root stays
+ * reachable to a process that may chroot again. */
+static int move_root(const char *root, struct herr *err)
+{
+        if (chdir(root) < 0)
+                return herr_set(err, errno, "entering %s", root);
+        if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+                return herr_set(err, errno, "moving the root %s to /", root);
+        if (chroot(".") < 0 || chdir("/") < 0)
+                return herr_set(err, errno, "chroot to %s", root);
+        return 0;
+}
+
+int rt_rootfs_pivot(const struct oci_spec *s, int no_pivot, struct herr *err)
+{
+        return no_pivot ? move_root(s->root_path, err) : pivot(s->root_path, err);
+}
+
+int rt_rootfs_setup(const struct oci_spec *s, struct herr *err)
+{
+        if (rt_rootfs_prepare(s, err) < 0)
+                return -1;
+        return rt_rootfs_pivot(s, 0, err);
 }
 
 int rt_bind_over(const char *src, const char *dst, int readonly, struct herr *err)
@@ -389,7 +425,11 @@ int rt_rootfs_finish(const struct oci_spec *s, struct herr *err)
                 if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof a) < 0)
                         return herr_set(err, errno, "making the root read-only");
         }
-        if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+        /* Shared only now: pivot_root refuses a shared new root.  The
+         * other kinds went on the root before the config's mounts, which
+         * keep their own propagation. */
+        if (s->has_rootfs_propagation && (s->rootfs_propagation & MS_SHARED) &&
+            mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
                 return herr_set(err, errno, "setting the root propagation");
         return 0;
 }

@@ -8,6 +8,11 @@
 /* Everything up to (and including) pivot_root; afterwards "/" is the
  * container's root. */
 int rt_rootfs_setup(const struct oci_spec *s, struct herr *err);
+/* The same in two steps, for hooks that run between them: every mount,
+ * device and sysctl; then pivot_root (or, with no_pivot, a move of the
+ * root onto / and chroot). */
+int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err);
+int rt_rootfs_pivot(const struct oci_spec *s, int no_pivot, struct herr *err);
 /* After pivot_root: masked and read-only paths, read-only root, final
  * root propagation. */
 int rt_rootfs_finish(const struct oci_spec *s, struct herr *err);

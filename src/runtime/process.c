@@ -78,6 +78,23 @@ static int exec_error(const char *cmd, int e, struct herr *err)
         return herr_setc(err, HERR_CANNOT_INVOKE, e, "exec \"%s\"", cmd);
 }
 
+int rt_process_lookup(const struct rt_process *p, struct herr *err)
+{
+        const char *cmd = p->args[0];
+        if (strchr(cmd, '/'))
+                return access(cmd, F_OK) == 0 ? 0 : exec_error(cmd, errno, err);
+        const char *path = env_path(p->env);
+        while (*path) {
+                const char *end = strchrnul(path, ':');
+                char full[PATH_MAX];
+                int n = snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), end == path ? "." : path, cmd);
+                if (n > 0 && (size_t)n < sizeof full && access(full, F_OK) == 0)
+                        return 0;
+                path = *end ? end + 1 : end;
+        }
+        return exec_error(cmd, ENOENT, err);
+}
+
 int rt_process_exec(const struct rt_process *p, struct herr *err)
 {
         const char *cmd = p->args[0];

@@ -12,3 +12,6 @@ int rt_process_cwd(const struct rt_process *p, struct herr *err);
 /* Search PATH of the process's environment, execve.  Only returns on
  * failure, with code 127 (not found) or 126 (cannot invoke). */
 int rt_process_exec(const struct rt_process *p, struct herr *err);
+/* Whether args[0] exists (through PATH of the environment), without
+ * running it: 127 with exec's message when not. */
+int rt_process_lookup(const struct rt_process *p, struct herr *err);

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strv.h"
+#include "runtime/hooks.h"
 
 struct mount_opt {
         const char *name;
@@ -57,6 +59,19 @@ static const struct mount_opt propagation_opts[] = {
         { "rslave", 0, MS_SLAVE | MS_REC },
         { "unbindable", 0, MS_UNBINDABLE },
         { "runbindable", 0, MS_UNBINDABLE | MS_REC },
+};
+
+static const struct mount_opt recursive_opts[] = {
+        { "rnosuid", 0, MS_NOSUID },     { "rsuid", 1, MS_NOSUID },
+        { "rnodev", 0, MS_NODEV },       { "rdev", 1, MS_NODEV },
+        { "rnoexec", 0, MS_NOEXEC },     { "rexec", 1, MS_NOEXEC },
+        { "rnoatime", 0, MS_NOATIME },   { "ratime", 1, MS_NOATIME },
+        { "rnodiratime", 0, MS_NODIRATIME }, { "rdiratime", 1, MS_NODIRATIME },
+        { "rstrictatime", 0, MS_STRICTATIME }, { "rrelatime", 0, MS_RELATIME },
+};
+
+static const char *const ignored_opts[] = {
+        "z", "Z", "U", "tmpcopyup", "notmpcopyup", "copy-symlink", "nocopyup", "copyup",
 };
 
 static int propagation_from_name(const char *s, unsigned long *ret)
@@ -107,10 +122,36 @@ static int parse_mount_options(json_t *opts, struct rt_mount *m, struct herr *er
                 }
                 if (!done && !strcmp(s, "rrw"))
                         done = 1;
+                /* The recursive forms of the attributes (mount_setattr with
+                 * AT_RECURSIVE), as runc spells them. */
+                for (size_t k = 0; k < ARRAY_SIZE(recursive_opts) && !done; k++)
+                        if (!strcmp(s, recursive_opts[k].name)) {
+                                if (recursive_opts[k].clear)
+                                        m->flags &= ~recursive_opts[k].flag;
+                                else
+                                        m->flags |= recursive_opts[k].flag;
+                                m->recursive_ro = 1;
+                                done = 1;
+                        }
+                /* Options for other runtimes' extras (SELinux relabels,
+                 * tmpfs copy-up, rootless ownership): not mount data, and
+                 * nothing the kernel would take. */
+                for (size_t k = 0; k < ARRAY_SIZE(ignored_opts) && !done; k++)
+                        if (!strcmp(s, ignored_opts[k]))
+                                done = 1;
                 if (!done)
                         append_data(&m->data, s);
         }
         return 0;
+}
+
+/* runc runs in the bundle directory: a relative bind source is the
+ * bundle's. */
+static char *bind_source(const struct oci_spec *s, const char *src)
+{
+        if (src[0] == '/' || !s->bundle)
+                return xstrdup(src);
+        return xasprintf("%s/%s", s->bundle, src);
 }
 
 static int parse_mounts(struct oci_spec *s, struct herr *err)
@@ -142,6 +183,11 @@ static int parse_mounts(struct oci_spec *s, struct herr *err)
                         m->flags |= MS_BIND;
                 if ((m->flags & MS_BIND) && !m->source)
                         return herr_set(err, 0, "mount %s: a bind mount needs a source", dst);
+                if (m->flags & MS_BIND) {
+                        char *abs = bind_source(s, m->source);
+                        free(m->source);
+                        m->source = abs;
+                }
         }
         return 0;
 }
@@ -275,12 +321,55 @@ static int parse_rlimits(struct rt_process *p, json_t *rl, struct herr *err)
         return 0;
 }
 
-static int parse_process(struct oci_spec *s, struct herr *err)
+static int check_types(json_t *pj, struct herr *err)
 {
-        json_t *pj = json_object_get(s->json, "process");
-        struct rt_process *p = &s->process;
+        static const struct {
+                const char *obj, *key;
+                json_type type;
+        } want[] = {
+                { NULL, "terminal", JSON_TRUE },      { NULL, "noNewPrivileges", JSON_TRUE },
+                { NULL, "oomScoreAdj", JSON_INTEGER }, { NULL, "user", JSON_OBJECT },
+                { NULL, "cwd", JSON_STRING },         { NULL, "capabilities", JSON_OBJECT },
+                { "user", "uid", JSON_INTEGER },      { "user", "gid", JSON_INTEGER },
+                { "user", "umask", JSON_INTEGER },    { "user", "additionalGids", JSON_ARRAY },
+                { "consoleSize", "height", JSON_INTEGER }, { "consoleSize", "width", JSON_INTEGER },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+                json_t *o = want[i].obj ? json_object_get(pj, want[i].obj) : pj;
+                json_t *v = json_object_get(o, want[i].key);
+                if (!v || json_is_null(v))
+                        continue;
+                int ok = want[i].type == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == want[i].type;
+                if (want[i].type == JSON_INTEGER && ok && json_integer_value(v) < 0 &&
+                    strcmp(want[i].key, "oomScoreAdj"))
+                        ok = 0;
+                if (!ok)
+                        return herr_set(err, 0, "process.%s%s%s: invalid value", want[i].obj ? want[i].obj : "",
+                                        want[i].obj ? "." : "", want[i].key);
+        }
+        json_t *oom = json_object_get(pj, "oomScoreAdj");
+        if (json_is_integer(oom) && (json_integer_value(oom) < -1000 || json_integer_value(oom) > 1000))
+                return herr_set(err, 0, "process.oomScoreAdj: %lld is outside -1000..1000",
+                                (long long)json_integer_value(oom));
+        return 0;
+}
+
+void rt_process_free(struct rt_process *p)
+{
+        strv_free(p->args);
+        strv_free(p->env);
+        free(p->cwd);
+        free(p->additional_gids);
+        free(p->rlimits);
+        *p = (struct rt_process){ 0 };
+}
+
+int rt_process_parse(json_t *pj, struct rt_process *p, struct herr *err)
+{
         if (!json_is_object(pj))
                 return herr_set(err, 0, "process: missing");
+        if (check_types(pj, err) < 0)
+                return -1;
         p->terminal = json_bool(pj, "terminal", 0);
         json_t *cs = json_object_get(pj, "consoleSize");
         p->console_rows = (unsigned short)json_int(cs, "height", 0);
@@ -327,6 +416,11 @@ static int parse_process(struct oci_spec *s, struct herr *err)
         return 0;
 }
 
+static int parse_process(struct oci_spec *s, struct herr *err)
+{
+        return rt_process_parse(json_object_get(s->json, "process"), &s->process, err);
+}
+
 static int parse_root(struct oci_spec *s, const char *bundle, struct herr *err)
 {
         json_t *root = json_object_get(s->json, "root");
@@ -340,6 +434,52 @@ static int parse_root(struct oci_spec *s, const char *bundle, struct herr *err)
         else
                 return herr_set(err, 0, "root.path: '%s' is relative and there is no bundle", path);
         s->root_readonly = json_bool(root, "readonly", 0);
+        return 0;
+}
+
+static int parse_idmaps(json_t *lx, const char *key, struct rt_idmap **ret, size_t *ret_n, struct herr *err)
+{
+        json_t *a = json_object_get(lx, key);
+        if (!a || json_is_null(a))
+                return 0;
+        if (!json_is_array(a))
+                return herr_set(err, 0, "linux.%s: expected an array", key);
+        *ret = calloc(json_array_size(a) + 1, sizeof **ret);
+        if (!*ret)
+                return herr_set(err, ENOMEM, "linux.%s", key);
+        size_t i;
+        json_t *j;
+        json_array_foreach(a, i, j) {
+                static const char *const f[] = { "containerID", "hostID", "size" };
+                long long v[3];
+                for (int k = 0; k < 3; k++) {
+                        json_t *x = json_object_get(j, f[k]);
+                        v[k] = json_is_integer(x) ? json_integer_value(x) : -1;
+                        if (v[k] < 0 || v[k] > UINT32_MAX || (k == 2 && v[k] == 0))
+                                return herr_set(err, 0, "linux.%s[%zu].%s: invalid value", key, i, f[k]);
+                }
+                (*ret)[i] = (struct rt_idmap){ (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2] };
+                (*ret_n)++;
+        }
+        return 0;
+}
+
+static int parse_personality(struct oci_spec *s, json_t *lx, struct herr *err)
+{
+        json_t *p = json_object_get(lx, "personality");
+        if (!p || json_is_null(p))
+                return 0;
+        const char *domain = json_str(p, "domain");
+        if (domain && !strcmp(domain, "LINUX"))
+                s->personality = PER_LINUX;
+        else if (domain && !strcmp(domain, "LINUX32"))
+                s->personality = PER_LINUX32;
+        else
+                return herr_set(err, 0, "linux.personality.domain: unknown value '%s'", domain ? domain : "");
+        json_t *flags = json_object_get(p, "flags");
+        if (flags && json_array_size(flags))
+                return herr_set(err, 0, "linux.personality.flags: not supported");
+        s->has_personality = 1;
         return 0;
 }
 
@@ -357,11 +497,26 @@ static int parse_linux(struct oci_spec *s, struct herr *err)
         s->rootfs_propagation = MS_PRIVATE | MS_REC;
         if (prop && propagation_from_name(prop, &s->rootfs_propagation) < 0)
                 return herr_set(err, 0, "linux.rootfsPropagation: unknown value '%s'", prop);
+        s->has_rootfs_propagation = prop != NULL;
         s->seccomp = json_object_get(lx, "seccomp");
         s->sysctl = json_object_get(lx, "sysctl");
         s->resources = json_object_get(lx, "resources");
         const char *cg = json_str(lx, "cgroupsPath");
-        s->cgroups_path = cg ? xstrdup(cg) : NULL;
+        s->cgroups_path = cg && *cg ? xstrdup(cg) : NULL;
+        if (parse_idmaps(lx, "uidMappings", &s->uid_mappings, &s->n_uid_mappings, err) < 0 ||
+            parse_idmaps(lx, "gidMappings", &s->gid_mappings, &s->n_gid_mappings, err) < 0 ||
+            parse_personality(s, lx, err) < 0)
+                return -1;
+        if ((s->n_uid_mappings || s->n_gid_mappings) && !rt_spec_has_ns(s, CLONE_NEWUSER))
+                return herr_set(err, 0, "linux.uidMappings: given without a user namespace");
+        return 0;
+}
+
+int rt_spec_has_ns(const struct oci_spec *s, int type)
+{
+        for (size_t i = 0; i < s->n_namespaces; i++)
+                if (s->namespaces[i].type == type)
+                        return 1;
         return 0;
 }
 
@@ -379,8 +534,9 @@ int rt_spec_parse(json_t *config, const char *bundle, struct oci_spec **ret, str
         s->domainname = domain ? xstrdup(domain) : NULL;
         const char *ov = json_str(json_object_get(config, "annotations"), RT_ANNOTATION_OVERLAY);
         s->overlay = ov ? xstrdup(ov) : NULL;
+        s->hooks = json_object_get(config, "hooks");
         if (parse_root(s, bundle, err) < 0 || parse_process(s, err) < 0 ||
-            parse_mounts(s, err) < 0 || parse_linux(s, err) < 0) {
+            parse_mounts(s, err) < 0 || parse_linux(s, err) < 0 || rt_hooks_check(s->hooks, err) < 0) {
                 rt_spec_free(s);
                 return -1;
         }
@@ -405,11 +561,9 @@ void rt_spec_free(struct oci_spec *s)
         for (size_t i = 0; i < s->n_devices; i++)
                 free(s->devices[i].path);
         free(s->devices);
-        strv_free(s->process.args);
-        strv_free(s->process.env);
-        free(s->process.cwd);
-        free(s->process.additional_gids);
-        free(s->process.rlimits);
+        rt_process_free(&s->process);
+        free(s->uid_mappings);
+        free(s->gid_mappings);
         strv_free(s->masked_paths);
         strv_free(s->readonly_paths);
         free(s->bundle);

@@ -30,7 +30,7 @@ struct rt_mount {
         char *source;
         unsigned long flags;        /* MS_* for mount(2) */
         unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (| MS_REC) or 0 */
-        int recursive_ro;           /* "rro" */
+        int recursive_ro;           /* "rro" (and the other r* attributes): flags apply to every submount */
         char *data;                 /* filesystem-specific options, comma-joined */
 };
 
@@ -51,6 +51,10 @@ struct rt_rlimit {
 struct rt_namespace {
         int type;                   /* CLONE_NEW* */
         char *path;                 /* join this one instead of creating */
+};
+
+struct rt_idmap {
+        uint32_t container_id, host_id, size;
 };
 
 struct rt_process {
@@ -96,17 +100,31 @@ struct oci_spec {
         json_t *resources;          /* borrowed: linux.resources or NULL */
         char *cgroups_path;
         char *overlay;              /* RT_ANNOTATION_OVERLAY value or NULL */
+        /* Appended for hull-runtime; zero in configs that lack them. */
+        struct rt_idmap *uid_mappings, *gid_mappings;
+        size_t n_uid_mappings, n_gid_mappings;
+        int has_personality;
+        unsigned long personality;  /* PER_LINUX or PER_LINUX32 | flags */
+        json_t *hooks;              /* borrowed: hooks or NULL */
+        int has_rootfs_propagation; /* linux.rootfsPropagation was given */
 };
 
 /* Takes a reference on config.  bundle may be NULL (root.path must then be
  * absolute). */
 int rt_spec_parse(json_t *config, const char *bundle, struct oci_spec **ret, struct herr *err);
 void rt_spec_free(struct oci_spec *s);
+/* One "process" object (config.json's, or hull-runtime exec --process)
+ * into p; what is there is freed by rt_process_free. */
+int rt_process_parse(json_t *pj, struct rt_process *p, struct herr *err);
+void rt_process_free(struct rt_process *p);
 static inline void rt_spec_freep(struct oci_spec **s)
 {
         rt_spec_free(*s);
 }
 #define _cleanup_spec_ __attribute__((cleanup(rt_spec_freep)))
+
+/* Whether the config lists a namespace of this CLONE_NEW* type. */
+int rt_spec_has_ns(const struct oci_spec *s, int type);
 
 /* Lookup tables shared with the engine (and hull-runtime). */
 int rt_cap_from_name(const char *name);         /* "CAP_CHOWN" -> 0, or -1 */

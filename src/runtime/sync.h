@@ -10,6 +10,8 @@ enum sync_type {
         SYNC_ERROR,             /* child: failed; msg.err says why */
         SYNC_PTY,               /* child: the terminal's master fd rides along */
         SYNC_CGROUP_DONE,       /* parent: the child is in its cgroup, go on */
+        SYNC_HOOKS,             /* child: mounts done; run createRuntime/prestart hooks */
+        SYNC_HOOKS_DONE,        /* parent: they ran, go on to pivot_root */
 };
 
 struct sync_msg {
