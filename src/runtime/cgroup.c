@@ -405,17 +405,59 @@ int rt_cgroup_unified_fd(const struct rt_cgroup *cg)
         return cg->unified >= 0 ? cg->d[cg->unified].fd : -1;
 }
 
-int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, int cloned_into_unified, struct herr *err)
+int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, int cloned_into_unified, const struct rt_cgroup_self *self,
+                    struct herr *err)
 {
         char buf[32];
         snprintf(buf, sizeof buf, "%d", (int)pid);
         for (size_t i = 0; i < cg->n; i++) {
                 if (cg->d[i].fd < 0 || ((int)i == cg->unified && cloned_into_unified))
                         continue;
+                if (self && self->n && cg->d[i].ops == &cg_v1_ops)
+                        continue;       /* the child joins these itself */
                 if (cg_write(cg->d[i].fd, "cgroup.procs", buf, err) < 0)
                         return herr_wrap(err, "joining cgroup %s", cg->d[i].path);
         }
         return 0;
+}
+
+int rt_cgroup_self_open(struct rt_cgroup *cg, struct rt_cgroup_self *self, struct herr *err)
+{
+        self->n = 0;
+        for (size_t i = 0; i < cg->n; i++) {
+                if (cg->d[i].fd < 0 || cg->d[i].ops != &cg_v1_ops)
+                        continue;
+                if (self->n == ARRAY_SIZE(self->fd)) {
+                        rt_cgroup_self_close(self);
+                        return herr_set(err, 0, "too many cgroup v1 hierarchies");
+                }
+                int fd = openat(cg->d[i].fd, "tasks", O_WRONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        rt_cgroup_self_close(self);
+                        return herr_set(err, errno, "opening %s/tasks", cg->d[i].path);
+                }
+                self->fd[self->n++] = fd;
+        }
+        return 0;
+}
+
+int rt_cgroup_self_join(struct rt_cgroup_self *self)
+{
+        int r = 0;
+        for (size_t i = 0; i < self->n; i++)
+                if (r == 0 && write(self->fd[i], "0", 1) != 1)
+                        r = -1;
+        int e = errno;
+        rt_cgroup_self_close(self);
+        errno = e;
+        return r;
+}
+
+void rt_cgroup_self_close(struct rt_cgroup_self *self)
+{
+        for (size_t i = 0; i < self->n; i++)
+                close(self->fd[i]);
+        self->n = 0;
 }
 
 int rt_cgroup_oom_killed(struct rt_cgroup *cg)

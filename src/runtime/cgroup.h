@@ -4,7 +4,8 @@
  * Life cycle, as rt_create() drives it:
  *   rt_cgroup_create()        parent: make the cgroup(s), apply limits
  *   clone3(CLONE_INTO_CGROUP, rt_cgroup_unified_fd())   when there is a v2 tree
- *   rt_cgroup_enter(pid)      parent: v1 hierarchies (and v2 if not cloned in)
+ *   rt_cgroup_enter(pid)      parent: v1 hierarchies (and v2 if not cloned in), but
+ *                             the v1 ones a child joins itself (rt_cgroup_self)
  *   ... the child only runs its own code after this (it waits on the sync socket)
  *   rt_cgroup_oom_killed()    after the process ended
  *   rt_cgroup_destroy()       kill what is left, remove every directory */
@@ -41,8 +42,29 @@ int rt_cgroup_update(const char *path, json_t *resources, struct herr *err);
 /* O_DIRECTORY fd of the cgroup in the v2 tree (v2 or hybrid), for
  * clone3(CLONE_INTO_CGROUP); -1 when the host has no v2 tree. */
 int rt_cgroup_unified_fd(const struct rt_cgroup *cg);
-/* Move pid into every hierarchy it is not in yet. */
-int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, int cloned_into_unified, struct herr *err);
+/* Move pid into every hierarchy it is not in yet, but the v1 ones self
+ * covers (NULL: none). */
+struct rt_cgroup_self;
+int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, int cloned_into_unified, const struct rt_cgroup_self *self,
+                    struct herr *err);
+
+/* A child joining its v1 cgroups itself.  Moving a process into a v1
+ * cgroup through cgroup.procs takes the kernel's threadgroup rwsem for
+ * writing, whose writer first waits for an RCU grace period (8 ms here, a
+ * third of `hull run -d`); a single thread that moves only itself (writing
+ * "0" to `tasks`) needs no such lock.  So the parent opens the `tasks`
+ * files before the clone, and the child, still single-threaded and before
+ * any code of the container's runs, writes "0" into each.  Not for a child
+ * in a new user namespace: host cgroup files are not its to write. */
+struct rt_cgroup_self {
+        int fd[16];
+        size_t n;
+};
+#define RT_CGROUP_SELF_INIT { .n = 0 }
+int rt_cgroup_self_open(struct rt_cgroup *cg, struct rt_cgroup_self *self, struct herr *err);
+/* In the child: join, and close the files.  -1 with errno on failure. */
+int rt_cgroup_self_join(struct rt_cgroup_self *self);
+void rt_cgroup_self_close(struct rt_cgroup_self *self);
 /* 1 when the OOM killer killed a process of this cgroup, else 0. */
 int rt_cgroup_oom_killed(struct rt_cgroup *cg);
 /* Kill every process still in it (cgroup.kill, or SIGKILL until empty),

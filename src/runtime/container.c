@@ -166,12 +166,16 @@ static int become_ns_root(const struct oci_spec *s, struct herr *err)
         return 0;
 }
 
-/* The parent moves us into the cgroup before we run any code of our own
- * that could matter; the cgroup namespace is made only then, so its root is
- * the container's cgroup in every hierarchy. */
-static int child_wait_cgroup(const struct oci_spec *s, int sync_fd, struct herr *err)
+/* We join our v1 cgroups ourselves (see rt_cgroup_self), the parent the
+ * rest, before we run any code of our own that could matter; the cgroup
+ * namespace is made only then, so its root is the container's cgroup in
+ * every hierarchy. */
+static int child_wait_cgroup(const struct oci_spec *s, int sync_fd, struct rt_cgroup_self *self,
+                             struct herr *err)
 {
         struct sync_msg m;
+        if (rt_cgroup_self_join(self) < 0)
+                return herr_set(err, errno, "joining the container's cgroup");
         if (sync_recv(sync_fd, &m, NULL, err) < 0)
                 return -1;
         if (m.type != SYNC_CGROUP_DONE)
@@ -216,11 +220,11 @@ static int child_start_hooks(const struct oci_spec *s, const struct rt_create_op
 }
 
 static _Noreturn void child_main(const struct oci_spec *s, const struct rt_bpf *bpf, const struct rt_create_opts *o,
-                                 int sync_fd, int listen_fd)
+                                 int sync_fd, int listen_fd, struct rt_cgroup_self *self)
 {
         struct herr err = { 0 };
         struct sync_msg m;
-        if (child_wait_cgroup(s, sync_fd, &err) < 0 || child_prepare(s, o, &sync_fd, &listen_fd, &err) < 0)
+        if (child_wait_cgroup(s, sync_fd, self, &err) < 0 || child_prepare(s, o, &sync_fd, &listen_fd, &err) < 0)
                 goto fail;
         if (listen_fd >= 0) {
                 if (child_wait_start(s, &sync_fd, listen_fd, &err) < 0)
@@ -392,24 +396,35 @@ int rt_create(const struct oci_spec *s, const struct rt_create_opts *o, struct r
                 rt_abort(c);
                 return -1;
         }
+        struct rt_cgroup_self self = RT_CGROUP_SELF_INIT;
+        if (c->cgroup && !has_ns(s, CLONE_NEWUSER) && rt_cgroup_self_open(c->cgroup, &self, err) < 0) {
+                close(sp[0]);
+                close(sp[1]);
+                rt_bpf_free(&bpf);
+                rt_abort(c);
+                return -1;
+        }
         int pidfd = -1, into = 0;
         pid_t pid = clone_child(s, c->cgroup, &pidfd, &into);
         if (pid == 0) {
                 close(sp[0]);
-                child_main(s, &bpf, o, sp[1], listen_fd);
+                child_main(s, &bpf, o, sp[1], listen_fd, &self);
         }
         int e = errno;
         close(sp[1]);
         rt_bpf_free(&bpf);
         c->sync_fd = sp[0];
         if (pid < 0) {
+                rt_cgroup_self_close(&self);
                 herr_set(err, e, "creating the container process");
                 rt_abort(c);
                 return -1;
         }
         c->pid = pid;
         c->pidfd = pidfd;
-        if ((c->cgroup && rt_cgroup_enter(c->cgroup, pid, into, err) < 0) || write_idmaps(s, pid, err) < 0 ||
+        int entered = !c->cgroup || rt_cgroup_enter(c->cgroup, pid, into, &self, err) == 0;
+        rt_cgroup_self_close(&self);
+        if (!entered || write_idmaps(s, pid, err) < 0 ||
             sync_send(c->sync_fd, SYNC_CGROUP_DONE, NULL, -1) < 0) {
                 if (!err->msg[0])
                         herr_set(err, errno, "starting the container set-up");

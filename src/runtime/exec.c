@@ -244,7 +244,7 @@ static void reap(pid_t pid)
 /* P's side once C1 exists: its cgroups, then what the children report. */
 static int drive(struct rt_cgroup *cg, pid_t c1, int into, int fd, struct rt_container *c, struct herr *err)
 {
-        int r = cg ? rt_cgroup_enter(cg, c1, into, err) : 0;
+        int r = cg ? rt_cgroup_enter(cg, c1, into, NULL, err) : 0;
         if (r == 0 && sync_send(fd, SYNC_CGROUP_DONE, NULL, -1) < 0)
                 r = herr_set(err, errno, "starting the exec set-up");
         if (r < 0)

@@ -677,7 +677,7 @@ static int reap(pid_t pid)
 static void enter(struct rt_cgroup *cg, pid_t pid)
 {
         struct herr err = { 0 };
-        if (rt_cgroup_enter(cg, pid, 0, &err) < 0)
+        if (rt_cgroup_enter(cg, pid, 0, NULL, &err) < 0)
                 fail_msg("%s", err.msg);
 }
 
@@ -818,7 +818,7 @@ static void test_clone_into(void **state)
         }
         assert_true(pid > 0);
         struct herr err = { 0 };
-        if (rt_cgroup_enter(cg, pid, 1, &err) < 0)
+        if (rt_cgroup_enter(cg, pid, 1, NULL, &err) < 0)
                 fail_msg("%s", err.msg);
         check_proc_cgroup(pid, rel);
         assert_int_equal(rt_cgroup_destroy(cg, &err), 0);
