@@ -96,11 +96,15 @@ static int arrange_fds(const int stdio[3], int sync_fd, int pid1fd, struct herr 
 }
 
 /* *sync_fd follows the socket to SYNC_FD, so errors always reach P. */
-static int join_prepare(const struct oci_spec *s, const struct rt_exec_opts *o, int *sync_fd, struct herr *err)
+static int join_prepare(const struct oci_spec *s, const struct rt_exec_opts *o, int *sync_fd,
+                        struct rt_cgroup_self *self, struct herr *err)
 {
         /* First of all, before anything of the container can see us. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 return herr_set(err, errno, "prctl");
+        /* Our v1 cgroups, while the files are open (arrange_fds closes them). */
+        if (rt_cgroup_self_join(self) < 0)
+                return herr_set(err, errno, "joining the container's cgroup");
         rt_reset_signals();
         if (arrange_fds(o->stdio, *sync_fd, o->pid1fd, err) < 0)
                 return -1;
@@ -149,11 +153,11 @@ static pid_t clone_sibling(int *pidfd)
 }
 
 static _Noreturn void join_child(const struct oci_spec *s, const struct rt_process *p, const struct rt_bpf *bpf,
-                                 const struct rt_exec_opts *o, int sync_fd)
+                                 const struct rt_exec_opts *o, int sync_fd, struct rt_cgroup_self *self)
 {
         struct herr err = { 0 };
         int pidfd = -1;
-        if (join_prepare(s, o, &sync_fd, &err) < 0)
+        if (join_prepare(s, o, &sync_fd, self, &err) < 0)
                 goto fail;
         pid_t pid = clone_sibling(&pidfd);
         if (pid == 0)
@@ -242,9 +246,10 @@ static void reap(pid_t pid)
 }
 
 /* P's side once C1 exists: its cgroups, then what the children report. */
-static int drive(struct rt_cgroup *cg, pid_t c1, int into, int fd, struct rt_container *c, struct herr *err)
+static int drive(struct rt_cgroup *cg, pid_t c1, int into, const struct rt_cgroup_self *self, int fd,
+                 struct rt_container *c, struct herr *err)
 {
-        int r = cg ? rt_cgroup_enter(cg, c1, into, NULL, err) : 0;
+        int r = cg ? rt_cgroup_enter(cg, c1, into, self, err) : 0;
         if (r == 0 && sync_send(fd, SYNC_CGROUP_DONE, NULL, -1) < 0)
                 r = herr_set(err, errno, "starting the exec set-up");
         if (r < 0)
@@ -283,18 +288,25 @@ int rt_exec(const struct oci_spec *s, const struct rt_process *p, const struct r
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return herr_set(err, errno, "creating the sync socket");
+        /* C1 joins its v1 cgroups itself: see rt_cgroup_self. */
+        __attribute__((cleanup(rt_cgroup_self_close))) struct rt_cgroup_self self = RT_CGROUP_SELF_INIT;
+        if (cg && rt_cgroup_self_open(cg, &self, err) < 0) {
+                close(sp[0]);
+                close(sp[1]);
+                return -1;
+        }
         int into;
         pid_t c1 = clone_joiner(cg, &into);
         if (c1 == 0) {
                 close(sp[0]);
-                join_child(s, p, &bpf, o, sp[1]);
+                join_child(s, p, &bpf, o, sp[1], &self);
         }
         int e = errno;
         close(sp[1]);
         _cleanup_close_ int fd = sp[0];
         if (c1 < 0)
                 return herr_set(err, e, "creating the exec process");
-        if (drive(cg, c1, into, fd, c, err) < 0) {
+        if (drive(cg, c1, into, &self, fd, c, err) < 0) {
                 rt_release(c);
                 c->pid = -1;
                 return -1;
