@@ -219,8 +219,19 @@ static int bind_keeping_peers(int rootfd, int target, const struct rt_mount *m, 
         return 0;
 }
 
-static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount *m, struct herr *err)
+/* A bind that asks for shared propagation is cloned (open_tree) while the
+ * new namespace's mounts are still peers of the host's: a clone of a
+ * shared mount joins its peer group, so what the container mounts there
+ * reaches the host.  Made after the namespace turned slave, the bind would
+ * copy a slave and only ever receive.  premade: that clone, or -1. */
+static int wants_host_peer(const struct rt_mount *m)
 {
+        return (m->flags & MS_BIND) && (m->propagation & MS_SHARED);
+}
+
+static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount *m, int premade, struct herr *err)
+{
+        _cleanup_close_ int mfd = premade;
         int is_bind = (m->flags & MS_BIND) != 0;
         int as_file = 0;
         if (is_bind) {
@@ -232,10 +243,11 @@ static int do_mount(int rootfd, const struct oci_spec *s, const struct rt_mount 
         _cleanup_close_ int target = rt_open_in_root(rootfd, m->destination, 1, as_file, err);
         if (target < 0)
                 return -1;
-        _cleanup_close_ int mfd = -EBADF;
-        if (is_bind && (m->propagation & (MS_SLAVE | MS_SHARED)))
+        if (mfd >= 0)
+                ;
+        else if (is_bind && (m->propagation & (MS_SLAVE | MS_SHARED)))
                 return bind_keeping_peers(rootfd, target, m, err);
-        if (is_bind)
+        else if (is_bind)
                 mfd = bind_fd(m->source, m->flags, m->recursive_ro, err);
         else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
                 return rt_cgroup_mount_sub(rootfd, m, rt_spec_has_ns(s, CLONE_NEWCGROUP) ? NULL : s->cgroups_path, err);
@@ -310,8 +322,26 @@ static int wants_host_events(const struct oci_spec *s)
         return 0;
 }
 
+static void close_all(int **fds)
+{
+        for (size_t i = 0; *fds && (*fds)[i] != -2; i++)
+                if ((*fds)[i] >= 0)
+                        close((*fds)[i]);
+        free(*fds);
+}
+
 int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
 {
+        __attribute__((cleanup(close_all))) int *early = calloc(s->n_mounts + 1, sizeof(int));
+        if (!early)
+                return herr_set(err, ENOMEM, "mounts");
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                early[i] = -1;
+                if (wants_host_peer(&s->mounts[i]) &&
+                    (early[i] = bind_fd(s->mounts[i].source, s->mounts[i].flags, s->mounts[i].recursive_ro, err)) < 0)
+                        return herr_wrap(err, "mount %s", s->mounts[i].destination);
+        }
+        early[s->n_mounts] = -2;
         /* Private before anything is mounted: nothing we do may propagate
          * back to the host's mount namespace.  A config that asks for
          * slave or shared propagation gets slave instead (as runc's
@@ -329,7 +359,7 @@ int rt_rootfs_prepare(const struct oci_spec *s, struct herr *err)
         if (rootfd < 0)
                 return herr_set(err, errno, "opening the root %s", s->root_path);
         for (size_t i = 0; i < s->n_mounts; i++)
-                if (do_mount(rootfd, s, &s->mounts[i], err) < 0)
+                if (do_mount(rootfd, s, &s->mounts[i], TAKE_FD(early[i]), err) < 0)
                         return herr_wrap(err, "mount %s", s->mounts[i].destination);
         if (rt_devices_create(rootfd, s, err) < 0)
                 return -1;
