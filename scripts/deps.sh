@@ -7,13 +7,16 @@ packages=(
   # build
   gcc libc6-dev meson ninja-build pkg-config
   libjansson-dev libarchive-dev libseccomp-dev libcap-dev nettle-dev
-  libmnl-dev libnftables-dev
+  libmnl-dev libnftables-dev libcurl4-openssl-dev
   # the built-in busybox image is made from this at build time
   busybox-static
   # tests
   libcmocka-dev bats jq procps util-linux iproute2
-  # tests/integration/images.bats: the tools images come from and go to
-  podman skopeo umoci python3 zstd gzip
+  # images, registries and hull-runtime are tested against the real tools:
+  # images made and read by podman, skopeo and umoci; podman and containerd
+  # driving hull-runtime; a local docker-registry (htpasswd for its auth)
+  podman skopeo umoci containerd docker-registry apache2-utils
+  python3 zstd gzip curl
   # network.bats reads hull's table back (hull itself never runs nft)
   nftables
   # tests/integration/volumes.bats: xattrs kept by the copy into a new volume
@@ -25,11 +28,6 @@ packages=(
   hyperfine crun runc time
   # bench/images.sh: a Debian minbase rootfs to import and load
   debootstrap
-  # registries: libcurl for hull-registry.so; a registry, peers and tools for
-  # tests/integration/registry.bats and bench/registry.sh
-  libcurl4-openssl-dev docker-registry skopeo podman umoci apache2-utils python3 curl
-  # hull-runtime's tests: the engines that drive it
-  podman containerd
 )
 
 missing=()
