@@ -236,6 +236,15 @@ static int check_opts(const struct run_opts *o, struct herr *err)
         if (o->workdir && o->workdir[0] != '/')
                 return herr_set(err, 0, "the working directory '%s' is invalid, it needs to be an absolute path",
                                 o->workdir);
+        /* Refused here, before volumes or -v sources are made; meta_build
+         * parses them again into the container's record. */
+        _cleanup_json_ json_t *restart = NULL;
+        if (restart_policy_parse(o->restart ? o->restart : "no", &restart, err) < 0)
+                return -1;
+        struct log_opts lo = { 0, 1 };
+        for (size_t i = 0; o->log_opts && o->log_opts[i]; i++)
+                if (log_opt_parse(&lo, o->log_opts[i], err) < 0)
+                        return -1;
         return 0;
 }
 

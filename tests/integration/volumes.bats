@@ -409,7 +409,8 @@ make_image() {
     "-v $HULL_TEST_ROOT/host/file:/etc" "-v $HULL_TEST_ROOT/host:/etc/passwd" \
     "-v $HULL_TEST_ROOT/host/file/sub:/x" "--tmpfs /t:bogus" "--tmpfs rel" "-v vol:/" \
     "-v a1:/x -v a2:/x" "--volumes-from nosuch" "--mount type=tmpfs,source=x,target=/t" \
-    "-v vol:/x --cap-add bogus" "-v $HULL_TEST_ROOT/made:/x -u nosuchuser"; do
+    "-v vol:/x --cap-add bogus" "-v $HULL_TEST_ROOT/made:/x -u nosuchuser" \
+    "-v vol:/x --restart on-failure:x" "-v $HULL_TEST_ROOT/made:/x --log-opt max-size=abc"; do
     # shellcheck disable=SC2086
     run hull run --rm $args busybox true
     [ "$status" -eq 125 ] || { echo "not 125: $args: $output"; false; }
