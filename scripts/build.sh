@@ -8,4 +8,8 @@ shift || true
 if [[ ! -f $dir/build.ninja ]]; then
   meson setup "$dir" "$@" >/dev/null
 fi
-ninja -C "$dir" >/dev/null
+# Quiet when it works; the compiler's errors when it does not.
+if ! out=$(ninja -C "$dir" 2>&1); then
+  printf '%s\n' "$out" >&2
+  exit 1
+fi
