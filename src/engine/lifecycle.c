@@ -140,7 +140,11 @@ static int stop_signal(const struct container *c)
 static int stop_open(struct container *c, int timeout, struct herr *err)
 {
         container_state_refresh(c);
-        if (c->state.status == CTR_RESTARTING)
+        /* Restarting, or exited with its monitor still deciding whether to
+         * start it again: the monitor reads this mark before it does. */
+        int between_runs = c->state.status == CTR_EXITED && c->state.monitor_pid > 0 &&
+                           proc_start_time(c->state.monitor_pid) == c->state.monitor_start;
+        if (c->state.status == CTR_RESTARTING || between_runs)
                 return mark_stopped_by_user(c, err) < 0 ? -1 : (wait_stopped(c, 70000), 0);
         if (!is_up(c))
                 return 0;
