@@ -163,7 +163,7 @@ podman_busybox() {
     run "$HULL" --root "$R2" load -i "$HULL_TEST_ROOT/$f.tar"
     [ "$status" -eq 0 ]
     [ "$output" = "Loaded image ID: $id" ]
-    run "$HULL" --root "$R2" run --rm "$id" sh -c 'cd /data && find . | sort | tr "\n" " "'
+    run "$HULL" --root "$R2" run --rm --network none "$id" sh -c 'cd /data && find . | sort | tr "\n" " "'
     [ "$output" = ". ./becomes-dir ./becomes-dir/inner ./keep ./l2file " ]
     rm -rf "$R2"
   done
