@@ -6,6 +6,13 @@
 setup() {
   HULL_TEST_ROOT=$(mktemp -d /tmp/hull-it.XXXXXX)
   export HULL_TEST_ROOT
+  HULL_TEST_LINKS=$(hull_links)
+}
+
+# hull's bridges and host-side veths (hv...) on the host: a test may leave none behind, also
+# from a second root of its own (their names are machine-wide).
+hull_links() {
+  ip -o link show 2>/dev/null | grep -cE '^[0-9]+: (hull[0-9a-f]{11}|hv[0-9a-f]+@)' || true
 }
 
 # hull on this test's root.
@@ -48,7 +55,12 @@ teardown() {
       while read -r m; do umount -l "$m" 2>/dev/null || true; done
   fi
   rm -rf "$HULL_TEST_ROOT"
-  [[ -z $leaked ]] && ((net_ok == 0))
+  local links_ok=0
+  if [[ -n ${HULL_TEST_LINKS:-} ]] && (($(hull_links) > HULL_TEST_LINKS)); then
+    echo "network links left behind: $(ip -o link show | grep -oE '(hull[0-9a-f]{11}|hv[0-9a-f]+)' | tr '\n' ' ')" >&2
+    links_ok=1
+  fi
+  [[ -z $leaked ]] && ((net_ok == 0)) && ((links_ok == 0))
 }
 
 # Number of containers in the store.
