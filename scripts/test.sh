@@ -9,7 +9,15 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
 
 log=$(mktemp -d /tmp/hull-test.XXXXXX)
-trap 'rm -rf "$log"' EXIT
+# The tests' containers go under the default cgroup parent, /hull.  The
+# parent directories they make (one per hierarchy) go again at the end,
+# unless they were there before (a user's containers may live in them).
+had_parents=$(ls -d /sys/fs/cgroup/*/hull 2>/dev/null)
+cleanup() {
+  rm -rf "$log"
+  [[ -n $had_parents ]] || rmdir /sys/fs/cgroup/*/hull 2>/dev/null || true
+}
+trap cleanup EXIT
 status=0
 
 # Every suite writes TAP; count its result lines.
