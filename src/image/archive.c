@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -97,7 +99,7 @@ static __attribute__((noreturn)) void call_child(int wfd, archive_child_fn fn, v
         const struct hull_archive_ops *ops;
         if (archive_ops_get(&ops, &h.err) == 0 && fn(ops, arg, res, &h.err) == 0)
                 h.ok = 1;
-        int bad = write_all_fd(wfd, &h, sizeof h) < 0 || (h.ok && res_size && write_all_fd(wfd, res, res_size) < 0);
+        int bad = write_all_fd(wfd, &h, sizeof h) < 0 || (res_size && write_all_fd(wfd, res, res_size) < 0);
         _exit(!bad && h.ok ? 0 : 1);
 }
 
@@ -113,7 +115,33 @@ static int wait_child(pid_t pid, struct herr *err)
         return 0;
 }
 
-int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, struct herr *err)
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd but stdio and keep[]: a child that reads a pipe must not
+ * hold the write end of another child's pipe, or that child never sees
+ * its end of input. */
+static void close_all_but(const int *keep, size_t n)
+{
+        int k[9];
+        size_t m = 0;
+        for (size_t i = 0; i < n && m < ARRAY_SIZE(k); i++)
+                if (keep[i] > 2)
+                        k[m++] = keep[i];
+        qsort(k, m, sizeof *k, cmp_int);
+        unsigned from = 3;
+        for (size_t i = 0; i < m; i++) {
+                if ((unsigned)k[i] > from)
+                        syscall(SYS_close_range, from, (unsigned)k[i] - 1, 0);
+                from = (unsigned)k[i] + 1;
+        }
+        syscall(SYS_close_range, from, ~0U, 0);
+}
+
+int archive_start(archive_child_fn fn, void *arg, void *res, size_t res_size, const int *keep, size_t n_keep,
+                  struct archive_job *job, struct herr *err)
 {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -129,19 +157,35 @@ int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, str
         }
         if (pid == 0) {
                 /* A kill -9 of hull must not leave this child writing into
-                 * tmp/ while the next lock holder empties it. */
+                 * the store while the next lock holder empties it. */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
                         _exit(1);       /* killed before the line above took effect */
                 close(p[0]);
+                if (keep) {
+                        int all[8 + 1];
+                        size_t m = 0;
+                        for (size_t i = 0; i < n_keep && m < ARRAY_SIZE(all) - 1; i++)
+                                all[m++] = keep[i];
+                        all[m++] = p[1];
+                        close_all_but(all, m);
+                }
                 call_child(p[1], fn, arg, res, res_size);
         }
         close(p[1]);
-        _cleanup_close_ int rfd = p[0];
+        *job = (struct archive_job){ .pid = pid, .reply = p[0], .res = res, .res_size = res_size };
+        return 0;
+}
+
+int archive_finish(struct archive_job *job, struct herr *err)
+{
         struct reply_head h;
+        _cleanup_close_ int rfd = TAKE_FD(job->reply);
         int r = read_all_fd(rfd, &h, sizeof h);
-        if (r == 0 && h.ok && res_size)
-                r = read_all_fd(rfd, res, res_size);
+        if (r == 0 && job->res_size && read_all_fd(rfd, job->res, job->res_size) < 0 && h.ok)
+                r = -1;
+        pid_t pid = job->pid;
+        job->pid = 0;
         if (wait_child(pid, err) < 0)
                 return -1;
         if (r < 0)
@@ -153,20 +197,51 @@ int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, str
         return 0;
 }
 
+void archive_kill(struct archive_job *job)
+{
+        if (job->pid <= 0)
+                return;
+        kill(job->pid, SIGKILL);
+        while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        job->pid = 0;
+        if (job->reply >= 0)
+                close(job->reply);
+        job->reply = -1;
+}
+
+int archive_call(archive_child_fn fn, void *arg, void *res, size_t res_size, struct herr *err)
+{
+        struct archive_job job;
+        if (archive_start(fn, arg, res, res_size, NULL, 0, &job, err) < 0)
+                return -1;
+        return archive_finish(&job, err);
+}
+
 struct unpack_args {
         int blob_fd, dest_dirfd;
+        struct hull_unpack_opts o;
 };
 
 static int unpack_fn(const struct hull_archive_ops *ops, void *arg, void *res, struct herr *err)
 {
         struct unpack_args *a = arg;
-        return ops->unpack_layer(a->blob_fd, a->dest_dirfd, res, err);
+        return ops->unpack_layer(a->blob_fd, a->dest_dirfd, &a->o, res, err);
 }
 
 int archive_unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err)
 {
-        struct unpack_args a = { blob_fd, dest_dirfd };
+        struct unpack_args a = { blob_fd, dest_dirfd, { .tee_fd = -1 } };
         return archive_call(unpack_fn, &a, ret, sizeof *ret, err);
+}
+
+int archive_unpack_layer_start(int in_fd, int tee_fd, int dest_dirfd, struct hull_unpack_result *ret,
+                               struct archive_job *job, struct herr *err)
+{
+        /* The child has its own copy of a: it was forked after a was set. */
+        struct unpack_args a = { in_fd, dest_dirfd, { .tee_fd = tee_fd } };
+        const int keep[] = { in_fd, tee_fd, dest_dirfd };
+        return archive_start(unpack_fn, &a, ret, sizeof *ret, keep, ARRAY_SIZE(keep), job, err);
 }
 
 struct tree_args {

@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,6 +26,9 @@
 
 struct blob_src {               /* the blob's bytes, as read */
         int fd;
+        int tee_fd;             /* -1, or where a copy of them goes */
+        int tee_failed;
+        long long flushed;      /* tee_fd: writeback started up to here */
         struct sha256 hash;
         long long done, total;  /* for the progress line; total 0: no line */
         struct timespec shown;
@@ -56,7 +60,7 @@ static void progress_begin(struct blob_src *s)
 struct tar_src {                /* the uncompressed tar stream */
         struct archive *raw;
         struct sha256 hash;
-        char buf[BUF_SIZE];
+        la_int64_t next;        /* offset of the next byte */
 };
 
 static void archive_freep(struct archive **a)
@@ -76,6 +80,35 @@ static int archive_fail(struct archive *a, const char *what, struct herr *err)
         return herr_set(err, e, "%s: %s", what, archive_error_string(a) ?: "unknown error");
 }
 
+#define TEE_FLUSH (4LL << 20)
+
+static int copy_out(struct blob_src *s, size_t n)
+{
+        const char *p = s->buf;
+        off_t off = s->done;
+        while (n > 0) {
+                ssize_t w = pwrite(s->tee_fd, p, n, off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0) {
+                        s->tee_failed = 1;
+                        if (w == 0)
+                                errno = EIO;
+                        return -1;
+                }
+                p += w;
+                n -= (size_t)w;
+                off += w;
+        }
+        /* Start writeback as the copy grows: the fsync that comes before
+         * it is named by its digest then finds little left to do. */
+        if (off - s->flushed >= TEE_FLUSH) {
+                sync_file_range(s->tee_fd, s->flushed, off - s->flushed, SYNC_FILE_RANGE_WRITE);
+                s->flushed = off;
+        }
+        return 0;
+}
+
 static la_ssize_t blob_read(struct archive *a, void *data, const void **buf)
 {
         struct blob_src *s = data;
@@ -87,6 +120,10 @@ static la_ssize_t blob_read(struct archive *a, void *data, const void **buf)
                 archive_set_error(a, errno, "reading layer blob");
                 return -1;
         }
+        if (s->tee_fd >= 0 && copy_out(s, (size_t)n) < 0) {
+                archive_set_error(a, errno, "writing layer blob");
+                return -1;
+        }
         sha256_add(&s->hash, s->buf, (size_t)n);
         s->done += n;
         progress(s, 0);
@@ -94,18 +131,31 @@ static la_ssize_t blob_read(struct archive *a, void *data, const void **buf)
         return n;
 }
 
+/* Hands on the decompressor's own buffer (valid until the next call),
+ * not a copy of it. */
 static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
 {
         struct tar_src *t = data;
-        la_ssize_t n = archive_read_data(t->raw, t->buf, sizeof t->buf);
-        if (n < 0) {
+        const void *p;
+        size_t len;
+        la_int64_t off;
+        int r = archive_read_data_block(t->raw, &p, &len, &off);
+        if (r == ARCHIVE_EOF)
+                return 0;
+        if (r < ARCHIVE_WARN) {
                 archive_set_error(a, archive_errno(t->raw), "decompressing layer: %s",
                                   archive_error_string(t->raw) ?: "unknown error");
                 return -1;
         }
-        sha256_add(&t->hash, t->buf, (size_t)n);
-        *buf = t->buf;
-        return n;
+        /* The raw format has no holes; one would be bytes the hash missed. */
+        if (off != t->next) {
+                archive_set_error(a, EIO, "decompressing layer: a gap at byte %lld", (long long)t->next);
+                return -1;
+        }
+        t->next += (la_int64_t)len;
+        sha256_add(&t->hash, p, len);
+        *buf = p;
+        return (la_ssize_t)len;
 }
 
 /* No skip callbacks are given to libarchive, so every byte passes through
@@ -180,19 +230,29 @@ static void digest_string(struct sha256 *h, char out[IMAGE_DIGEST_LEN + 1])
         memcpy(out + 7, hex, SHA256_HEX_LEN + 1);
 }
 
-static int unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *ret, struct herr *err)
+/* A bad layer in a blob that is being kept: read (and copy) the rest
+ * anyway, so that the caller learns the blob's digest. */
+static void drain_blob(struct blob_src *b, struct hull_unpack_result *ret)
 {
-        _cleanup_free_ struct blob_src *b = calloc(1, sizeof *b);
-        _cleanup_free_ struct tar_src *t = calloc(1, sizeof *t);
+        const void *buf;
+        la_ssize_t n;
+        _cleanup_archive_ struct archive *a = archive_read_new();
+        if (!a || b->tee_fd < 0)
+                return;
+        while (!b->tee_failed && (n = blob_read(a, b, &buf)) > 0)
+                ;
+        if (!b->tee_failed) {
+                digest_string(&b->hash, ret->blob_digest);
+                ret->blob_size = b->done;
+        }
+}
+
+static int unpack_stream(struct blob_src *b, struct tar_src *t, int dest_dirfd, struct hull_unpack_result *ret,
+                         struct herr *err)
+{
         _cleanup_archive_ struct archive *raw = NULL;
         _cleanup_archive_ struct archive *tar = NULL;
         _cleanup_(unpack_freep) struct unpack *u = NULL;
-        if (!b || !t)
-                return herr_set(err, ENOMEM, "reading layer");
-        b->fd = blob_fd;
-        sha256_begin(&b->hash);
-        progress_begin(b);
-        sha256_begin(&t->hash);
         if (open_raw(b, &raw, err) < 0)
                 return -1;
         t->raw = raw;
@@ -202,10 +262,31 @@ static int unpack_layer(int blob_fd, int dest_dirfd, struct hull_unpack_result *
                 return -1;
         if (drain(tar, t, b, err) < 0)
                 return -1;
+        ret->size = unpack_size(u);
+        return 0;
+}
+
+static int unpack_layer(int blob_fd, int dest_dirfd, const struct hull_unpack_opts *o,
+                        struct hull_unpack_result *ret, struct herr *err)
+{
+        _cleanup_free_ struct blob_src *b = calloc(1, sizeof *b);
+        _cleanup_free_ struct tar_src *t = calloc(1, sizeof *t);
+        memset(ret, 0, sizeof *ret);
+        if (!b || !t)
+                return herr_set(err, ENOMEM, "reading layer");
+        b->fd = blob_fd;
+        b->tee_fd = o->tee_fd;
+        sha256_begin(&b->hash);
+        progress_begin(b);
+        sha256_begin(&t->hash);
+        if (unpack_stream(b, t, dest_dirfd, ret, err) < 0) {
+                drain_blob(b, ret);
+                return -1;
+        }
         progress(b, 1);
         digest_string(&t->hash, ret->diff_id);
         digest_string(&b->hash, ret->blob_digest);
-        ret->size = unpack_size(u);
+        ret->blob_size = b->done;
         return 0;
 }
 

@@ -222,6 +222,8 @@ static const struct hull_archive_ops *module(void)
         return ops;
 }
 
+static const struct hull_unpack_opts no_tee = { .tee_fd = -1 };
+
 static int unpack_tar(const struct tar *t, const char *dir, struct hull_unpack_result *res, struct herr *err)
 {
         int mfd = memfd_create("layer", MFD_CLOEXEC);
@@ -230,7 +232,7 @@ static int unpack_tar(const struct tar *t, const char *dir, struct hull_unpack_r
         assert_int_equal(lseek(mfd, 0, SEEK_SET), 0);
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_true(dfd >= 0);
-        int r = module()->unpack_layer(mfd, dfd, res, err);
+        int r = module()->unpack_layer(mfd, dfd, &no_tee, res, err);
         close(dfd);
         close(mfd);
         return r;
@@ -482,7 +484,7 @@ static void test_layer_roundtrip(void **state)
         assert_int_equal(lseek(m1, 0, SEEK_SET), 0);
         int dfd = open(d2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_true(dfd >= 0);
-        if (module()->unpack_layer(m1, dfd, &ures, &err) < 0)
+        if (module()->unpack_layer(m1, dfd, &no_tee, &ures, &err) < 0)
                 fail_msg("%s", err.msg);
         assert_string_equal(ures.diff_id, r1.digest);
         check_whiteouts(d2);
@@ -503,6 +505,56 @@ static void test_layer_roundtrip(void **state)
         free(t.buf);
 }
 
+/* What a pull does: the blob comes down a pipe, a copy goes to tee_fd.
+ * A good layer unpacks and its copy is whole; a bad one (no tar) fails,
+ * but its copy is still whole and its digest known. */
+static void tee_case(const void *blob, size_t len, int want_ok)
+{
+        char dir[] = "/tmp/hull-test-tee-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int copy = memfd_create("copy", MFD_CLOEXEC);
+        int in = memfd_create("in", MFD_CLOEXEC);
+        assert_true(dfd >= 0 && copy >= 0 && in >= 0);
+        assert_int_equal(write(in, blob, len), (ssize_t)len);
+        assert_int_equal(lseek(in, 0, SEEK_SET), 0);
+        struct hull_unpack_opts o = { .tee_fd = copy };
+        struct hull_unpack_result res;
+        struct herr err = { 0 };
+        int r = module()->unpack_layer(in, dfd, &o, &res, &err);
+        assert_int_equal(r == 0, want_ok);
+        char hex[SHA256_HEX_LEN + 1];
+        sha256_hex(blob, len, hex);
+        assert_string_equal(res.blob_digest + 7, hex);
+        assert_int_equal(res.blob_size, (long long)len);
+        struct stat st;
+        assert_int_equal(fstat(copy, &st), 0);
+        assert_int_equal(st.st_size, (off_t)len);
+        char *back = malloc(len);
+        assert_int_equal(pread(copy, back, len, 0), (ssize_t)len);
+        assert_memory_equal(back, blob, len);
+        free(back);
+        close(in);
+        close(copy);
+        close(dfd);
+        assert_int_equal(rm_rf(dir, &err), 0);
+}
+
+static void test_unpack_tee(void **state)
+{
+        if (geteuid() != 0 || !module())
+                skip();
+        struct tar t = { 0 };
+        tar_add(&t, "f", '0', 0644, 0, "hello\n", NULL);
+        tar_end(&t);
+        tee_case(t.buf, t.len, 1);
+        free(t.buf);
+        char junk[300000];
+        for (size_t i = 0; i < sizeof junk; i++)
+                junk[i] = (char)(i * 2654435761u >> 13);
+        tee_case(junk, sizeof junk, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -516,6 +568,7 @@ int main(void)
                 cmocka_unit_test(test_unpack_escapes),
                 cmocka_unit_test(test_unpack_host_symlink),
                 cmocka_unit_test(test_layer_roundtrip),
+                cmocka_unit_test(test_unpack_tee),
                 cmocka_unit_test(test_store_builtin),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
