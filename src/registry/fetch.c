@@ -1,6 +1,7 @@
 /* Parallel, verified, resumable blob downloads (interface: fetch.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,15 @@ struct xfer {
         struct sha256 hash;     /* over the first `have` bytes of the partial file */
         long long have;
         long long resumed;      /* bytes found on disk when the pull started */
+        long long flushed;      /* bytes whose writeback has been started */
         long status;            /* of the response whose body is arriving */
         int body_started;
         int too_big;
         int write_failed;
+        int stream_lost;        /* the unpacker died mid-blob: start again without it */
+        char *pend;             /* taken from libcurl, not yet into the unpacker's pipe */
+        size_t pend_len, pend_cap;
+        int paused;             /* libcurl holds the rest until pend is written */
         char errbody[4096];     /* an error response's body, for its message */
         size_t errlen;
         int attempts;
@@ -61,11 +67,47 @@ static int pwrite_all(int fd, const char *buf, size_t len, off_t off)
         return 0;
 }
 
+static void stream_stop(struct xfer *x)
+{
+        layer_stream_abort(x->it->ls);
+        x->it->ls = NULL;
+        x->pend_len = 0;
+}
+
 static int restart_from_zero(struct xfer *x)
 {
-        x->have = 0;
+        stream_stop(x);
+        x->have = x->flushed = 0;
         sha256_begin(&x->hash);
         return ftruncate(x->fd, 0);
+}
+
+static int pend_keep(struct xfer *x, const char *buf, size_t len)
+{
+        if (len > x->pend_cap) {
+                char *p = realloc(x->pend, len);
+                if (!p)
+                        return -1;
+                x->pend = p;
+                x->pend_cap = len;
+        }
+        memcpy(x->pend, buf, len);
+        x->pend_len = len;
+        return 0;
+}
+
+/* Hand the unpacker what it could not take before; 1 when all of it is
+ * gone, -1 when the unpacker is. */
+static int pend_flush(struct xfer *x)
+{
+        if (!x->pend_len)
+                return 1;
+        ssize_t w = layer_stream_write(x->it->ls, x->pend, x->pend_len);
+        if (w < 0)
+                return -1;
+        memmove(x->pend, x->pend + w, x->pend_len - (size_t)w);
+        x->pend_len -= (size_t)w;
+        return x->pend_len == 0;
 }
 
 static size_t on_data(char *buf, size_t size, size_t n, void *data)
@@ -92,12 +134,38 @@ static size_t on_data(char *buf, size_t size, size_t n, void *data)
                 x->too_big = 1;
                 return 0;
         }
-        if (pwrite_all(x->fd, buf, len, (off_t)x->have) < 0) {
-                x->write_failed = errno;
-                return 0;
+        if (x->it->ls) {
+                /* The unpacker keeps the copy on disk and hashes it too.  A
+                 * full pipe pauses this transfer only, not the others. */
+                if (x->stream_lost)
+                        return 0;
+                if (x->pend_len) {
+                        x->paused = 1;
+                        return CURL_WRITEFUNC_PAUSE;
+                }
+                ssize_t w = layer_stream_write(x->it->ls, buf, len);
+                if (w < 0) {
+                        x->stream_lost = 1;
+                        return 0;
+                }
+                if ((size_t)w < len && pend_keep(x, buf + w, len - (size_t)w) < 0) {
+                        x->write_failed = ENOMEM;
+                        return 0;
+                }
+        } else {
+                if (pwrite_all(x->fd, buf, len, (off_t)x->have) < 0) {
+                        x->write_failed = errno;
+                        return 0;
+                }
+                sha256_add(&x->hash, buf, len);
         }
-        sha256_add(&x->hash, buf, len);
         x->have += (long long)len;
+        /* Start writing back as the blob arrives, so that the fsync before
+         * it is named by its digest finds little left to do. */
+        if (!x->it->ls && x->have - x->flushed >= FETCH_FLUSH) {
+                sync_file_range(x->fd, x->flushed, x->have - x->flushed, SYNC_FILE_RANGE_WRITE);
+                x->flushed = x->have;
+        }
         progress_set(x->p, x->it->line, PROG_DOWNLOADING, x->have, x->it->d.size);
         return len;
 }
@@ -123,7 +191,7 @@ static int resume_point(struct xfer *x, struct herr *err)
                 sha256_add(&x->hash, buf, (size_t)got);
                 x->have += got;
         }
-        x->resumed = x->have;
+        x->resumed = x->flushed = x->have;
         return 0;
 }
 
@@ -159,8 +227,14 @@ static int open_partial(struct image_store *s, struct xfer *x, struct herr *err)
                                 unlink(x->partial);
                         return 1;
                 }
-                if (same_file(x->fd, x->partial))
+                if (same_file(x->fd, x->partial)) {
+                        /* What a killed pull was unpacking as it went: a
+                         * resumed download is unpacked from the blob. */
+                        _cleanup_free_ char *rel = xasprintf(FETCH_DIR "/%s.layer", digest_hex(x->it->d.digest));
+                        if (rm_rf_at(s->dirfd, rel, err) < 0)
+                                return -1;
                         return resume_point(x, err);
+                }
                 close(x->fd);
                 x->fd = -1;
         }
@@ -171,13 +245,35 @@ static int commit(struct image_store *s, struct xfer *x, struct herr *err)
 {
         char hex[SHA256_HEX_LEN + 1];
         const char *digest = x->it->d.digest;
-        if (x->have != x->it->d.size) {
+        long long have = x->have;
+        if (x->it->ls) {
+                char got[IMAGE_DIGEST_LEN + 1];
+                int f;
+                while ((f = pend_flush(x)) == 0) {
+                        struct pollfd pfd = { .fd = layer_stream_fd(x->it->ls), .events = POLLOUT };
+                        poll(&pfd, 1, -1);
+                }
+                if (f < 0) {
+                        /* The unpacker died with the blob's last bytes: all again, without it. */
+                        x->it->stream = 0;
+                        return restart_from_zero(x) < 0 ? herr_set(err, errno, "truncating %s", x->partial) : 1;
+                }
+                if (layer_stream_end(x->it->ls, got, &have, err) < 0) {
+                        stream_stop(x);
+                        unlink(x->partial);
+                        return herr_wrap(err, "storing blob %s", digest);
+                }
+                snprintf(hex, sizeof hex, "%s", digest_hex(got));
+        } else {
+                sha256_end_hex(&x->hash, hex);
+        }
+        if (have != x->it->d.size) {
+                stream_stop(x);
                 unlink(x->partial);
-                return herr_set(err, 0, "blob %s: got %lld bytes, the manifest says %lld", digest, x->have,
+                return herr_set(err, 0, "blob %s: got %lld bytes, the manifest says %lld", digest, have,
                                 x->it->d.size);
         }
-        progress_set(x->p, x->it->line, PROG_VERIFYING, x->have, x->have);
-        sha256_end_hex(&x->hash, hex);
+        progress_set(x->p, x->it->line, PROG_VERIFYING, have, have);
         if (strcmp(hex, digest_hex(digest))) {
                 /* What an earlier pull left may be what is wrong (a torn
                  * write, a changed disk): fetch the whole blob once more. */
@@ -189,13 +285,14 @@ static int commit(struct image_store *s, struct xfer *x, struct herr *err)
                         return 1;
                 }
                 /* Useless for a resume too: start from nothing next time. */
+                stream_stop(x);
                 unlink(x->partial);
                 return herr_set(err, 0, "blob %s: digest mismatch, the content hashes to sha256:%s", digest, hex);
         }
         _cleanup_free_ char *dst = xasprintf("%s/blobs/sha256/%s", s->dir, hex);
         if (fchmod(x->fd, 0644) < 0 || fsync(x->fd) < 0 || rename(x->partial, dst) < 0)
                 return herr_set(err, errno, "storing blob %s", digest);
-        progress_set(x->p, x->it->line, PROG_DOWNLOADED, x->have, x->have);
+        progress_set(x->p, x->it->line, PROG_DOWNLOADED, have, have);
         return 0;
 }
 
@@ -210,7 +307,19 @@ static void xfer_drop(CURLM *m, struct xfer *x)
         x->hdr = NULL;
 }
 
-static int start(struct reg_client *c, CURLM *m, struct xfer *x, struct herr *err)
+/* Unpack while the bytes arrive, from the first one: the layer is then
+ * ready about when its download ends, instead of a whole unpack later. */
+static void stream_begin(struct image_store *s, struct xfer *x)
+{
+        struct herr ignored;
+        if (!x->it->stream || x->it->ls || x->have > 0)
+                return;
+        _cleanup_free_ char *rel = xasprintf(FETCH_DIR "/%s.layer", digest_hex(x->it->d.digest));
+        if (layer_stream_begin(s, x->it->d.digest, rel, x->fd, &x->it->ls, &ignored) < 0)
+                x->it->ls = NULL;       /* unpacked from the blob afterwards, as without streaming */
+}
+
+static int start(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *x, struct herr *err)
 {
         _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", c->repo, x->it->d.digest);
         _cleanup_free_ char *url = reg_url(c, path);
@@ -221,12 +330,19 @@ static int start(struct reg_client *c, CURLM *m, struct xfer *x, struct herr *er
         curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
         curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+        /* Fewer, larger writes to the file, the hash and the unpacker.  Not
+         * under $HULL_PULL_RATE: libcurl's rate limit checks between reads,
+         * so large ones let a whole small blob through at once. */
+        if (!c->rate)
+                curl_easy_setopt(x->h, CURLOPT_BUFFERSIZE, FETCH_BUFFER);
+        stream_begin(s, x);
         char range[64];
         if (x->have > 0) {
                 snprintf(range, sizeof range, "%lld-", x->have);
                 curl_easy_setopt(x->h, CURLOPT_RANGE, range);
         }
         x->body_started = 0;
+        x->paused = 0;
         x->status = 0;
         x->errlen = 0;
         x->state = X_ACTIVE;
@@ -246,6 +362,12 @@ static int finish(struct reg_client *c, struct image_store *s, CURLM *m, struct 
                 curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
         xfer_drop(m, x);
         x->state = X_QUEUED;
+        if (x->stream_lost) {
+                /* Not counted as an attempt: the registry did nothing wrong. */
+                x->stream_lost = 0;
+                x->it->stream = 0;
+                return restart_from_zero(x) < 0 ? herr_set(err, errno, "truncating %s", x->partial) : 0;
+        }
         if (x->too_big) {
                 unlink(x->partial);
                 return herr_set(err, 0, "blob %s: larger than the %lld bytes the manifest says", digest,
@@ -294,7 +416,8 @@ static int pending(struct xfer *xs, size_t n)
         return 0;
 }
 
-static int start_ready(struct reg_client *c, CURLM *m, struct xfer *xs, size_t n, struct herr *err)
+static int start_ready(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *xs, size_t n,
+                       struct herr *err)
 {
         size_t active = 0;
         double t = now_s();
@@ -303,7 +426,7 @@ static int start_ready(struct reg_client *c, CURLM *m, struct xfer *xs, size_t n
         for (size_t i = 0; i < n && active < FETCH_PARALLEL; i++) {
                 if (xs[i].state != X_QUEUED || xs[i].retry_at > t)
                         continue;
-                if (start(c, m, &xs[i], err) < 0)
+                if (start(c, s, m, &xs[i], err) < 0)
                         return -1;
                 active++;
         }
@@ -323,17 +446,47 @@ static int announce(struct xfer *xs, size_t n, const struct fetch_ready *ready, 
         return 0;
 }
 
+/* Feed the unpackers that could not take all they were given, and let
+ * their transfers go on once they have.  Fills fds with the pipes still
+ * full, for the wait. */
+static unsigned feed(struct xfer *xs, size_t n, struct curl_waitfd *fds, unsigned max)
+{
+        unsigned k = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct xfer *x = &xs[i];
+                if (x->state != X_ACTIVE || !x->it->ls || !x->pend_len)
+                        continue;
+                int f = pend_flush(x);
+                if (f < 0) {
+                        /* Ends the transfer; finish() starts it again. */
+                        x->stream_lost = 1;
+                        if (x->paused) {
+                                x->paused = 0;
+                                curl_easy_pause(x->h, CURLPAUSE_CONT);
+                        }
+                } else if (f > 0 && x->paused) {
+                        x->paused = 0;
+                        curl_easy_pause(x->h, CURLPAUSE_CONT);
+                } else if (f == 0 && k < max) {
+                        fds[k++] = (struct curl_waitfd){ .fd = layer_stream_fd(x->it->ls), .events = CURL_WAIT_POLLOUT };
+                }
+        }
+        return k;
+}
+
 static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfer *xs, size_t n,
                const struct fetch_ready *ready, struct herr *err)
 {
         for (;;) {
                 int running;
-                if (start_ready(c, m, xs, n, err) < 0)
+                if (start_ready(c, s, m, xs, n, err) < 0)
                         return -1;
                 if (curl_multi_perform(m, &running) != CURLM_OK)
                         return herr_set(err, 0, "downloading layers: libcurl failed");
-                /* Unpacking stalls the transfers meanwhile, but the kernel
-                 * keeps receiving into the sockets' buffers. */
+                /* Publishing a layer (waiting for its unpacker to finish the
+                 * last bytes, or unpacking a blob that was not streamed)
+                 * stalls the transfers meanwhile, but the kernel keeps
+                 * receiving into the sockets' buffers. */
                 if (announce(xs, n, ready, err) < 0)
                         return -1;
                 CURLMsg *msg;
@@ -348,7 +501,9 @@ static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfe
                 }
                 if (!pending(xs, n))
                         return announce(xs, n, ready, err);
-                curl_multi_poll(m, NULL, 0, 100, NULL);
+                struct curl_waitfd fds[FETCH_PARALLEL];
+                unsigned nfds = feed(xs, n, fds, FETCH_PARALLEL);
+                curl_multi_poll(m, fds, nfds, 100, NULL);
         }
 }
 
@@ -396,6 +551,11 @@ int fetch_blobs(struct reg_client *c, struct image_store *s, struct fetch_item *
         else if (prepare(s, items, n, p, xs, err) == 0)
                 r = run(c, s, m, xs, n, ready, err);
         for (size_t i = 0; xs && i < n; i++) {
+                /* Before the partial file's lock goes: the unpack directory is
+                 * only ours while we hold it. */
+                if (xs[i].it)
+                        stream_stop(&xs[i]);
+                free(xs[i].pend);
                 xfer_drop(m, &xs[i]);
                 if (xs[i].fd >= 0)
                         close(xs[i].fd);

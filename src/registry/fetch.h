@@ -1,12 +1,18 @@
 /* Fetching blobs into the store: in parallel, verified while they stream
  * to disk, resumable. */
 #pragma once
+#include "image/layer.h"
 #include "image/store.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
 #include "registry/progress.h"
 
-#define FETCH_PARALLEL 3        /* Docker's max-concurrent-downloads */
+/* As podman and skopeo (containers/image) do; Docker's default is 3.  Each
+ * layer is unpacked as it arrives, so fewer would leave the last layers
+ * to start, download and unpack after the others. */
+#define FETCH_PARALLEL 6
+#define FETCH_BUFFER (256 * 1024L)      /* libcurl's receive buffer, per transfer */
+#define FETCH_FLUSH (4LL << 20)         /* writeback started every this many bytes */
 
 /* Partial downloads live in <store>/downloads/<hex>.partial, outside tmp/
  * (which the store empties whenever its lock is taken), each flock()ed
@@ -20,6 +26,12 @@ struct fetch_item {
         size_t line;            /* progress line */
         int wanted;             /* 0: already stored, nothing to fetch */
         int unpacked;           /* the layer is unpacked already */
+        int stream;             /* unpack it while it arrives (needs a fetch_ready) */
+        /* That unpack, once the blob is stored: the fetch_ready callback
+         * finishes it (and sets this NULL); fetch_blobs aborts what is left.
+         * NULL when the transfer could not feed it from its first byte to
+         * its last (a resumed or restarted download): unpack from the blob. */
+        struct layer_stream *ls;
 };
 
 /* Called once per item as soon as its blob is stored (at once for those

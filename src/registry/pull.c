@@ -141,6 +141,7 @@ static int plan_fetch(struct image_store *s, struct pulled *p, struct fetch_item
                 _cleanup_free_ char *bp = blob_path(s, items[i].d.digest);
                 items[i].unpacked = r > 0;
                 items[i].wanted = !r && access(bp, F_OK) < 0;
+                items[i].stream = items[i].wanted;
                 progress_set(pr, i, r ? PROG_EXISTS : PROG_WAITING, 0, items[i].d.size);
         }
         return 0;
@@ -149,7 +150,7 @@ static int plan_fetch(struct image_store *s, struct pulled *p, struct fetch_item
 struct unpacker {
         struct image_store *s;
         struct pulled *p;
-        const struct fetch_item *items;
+        struct fetch_item *items;
         struct progress *pr;
         char **chains;          /* chain ids of the layers unpacked so far */
         int *ready;
@@ -172,8 +173,10 @@ static int unpack_ready(void *data, size_t i, struct herr *err)
                 locked = u->s;
                 if (!u->items[k].unpacked)
                         progress_set(u->pr, k, PROG_EXTRACTING, 0, 0);
-                if (layer_create(u->s, u->p->m.layers[k].digest, k ? u->chains[k - 1] : NULL, u->p->diff_ids[k], &li,
-                                 err) < 0)
+                const char *parent = k ? u->chains[k - 1] : NULL;
+                struct layer_stream *ls = TAKE_PTR(u->items[k].ls);
+                if (ls ? layer_stream_finish(u->s, ls, parent, u->p->diff_ids[k], &li, err) < 0
+                       : layer_create(u->s, u->p->m.layers[k].digest, parent, u->p->diff_ids[k], &li, err) < 0)
                         return -1;
                 u->chains[k] = xstrdup(li.chain_id);
                 u->size += li.size;

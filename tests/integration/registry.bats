@@ -499,6 +499,79 @@ tagged_id() {
   store_clean
 }
 
+@test "layers are unpacked while they download" {
+  local ref=127.0.0.1:$PORT/test/big:1 i seen=
+  HULL_PULL_RATE=1000000 "$HULL" --root "$HULL_TEST_ROOT" pull -q "$ref" >/dev/null 2>&1 &
+  local pid=$!
+  # The big file, already partly unpacked, in the layer being downloaded.
+  for i in $(seq 1 100); do
+    if [ -n "$(find "$HULL_TEST_ROOT/image/downloads" -path '*.layer/diff/data/random' -size +100k 2>/dev/null)" ]; then
+      seen=1
+      break
+    fi
+    sleep 0.05
+  done
+  wait "$pid"
+  [ -n "$seen" ]
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
+  run hull run --rm --network none "$ref" sh -c 'wc -c </data/random'
+  [ "$output" = 3000000 ]
+}
+
+@test "an unpacker killed mid-layer costs a fresh download, not the pull" {
+  local ref=127.0.0.1:$PORT/test/big:1 i kids=
+  HULL_PULL_RATE=1000000 "$HULL" --root "$HULL_TEST_ROOT" pull "$ref" >"$HULL_TEST_ROOT/pull.out" 2>&1 &
+  local pid=$!
+  for i in $(seq 1 100); do
+    if [ -n "$(find "$HULL_TEST_ROOT/image/downloads" -path '*.layer/diff/data/random' 2>/dev/null)" ]; then
+      kids=$(pgrep -P "$pid" || true)
+      [ -n "$kids" ] && break
+    fi
+    sleep 0.05
+  done
+  [ -n "$kids" ]
+  # shellcheck disable=SC2086  # one pid a word
+  kill -9 $kids
+  wait "$pid"
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
+  run hull run --rm --network none "$ref" sh -c 'wc -c </data/random'
+  [ "$output" = 3000000 ]
+}
+
+@test "a layer that is no tar fails the pull with the unpacker's error; nothing half-made is kept" {
+  mkdir -p "$HULL_TEST_ROOT/notar"
+  cd "$HULL_TEST_ROOT/notar"
+  # A gzip of random bytes, its digests all correct: only the content is bad.
+  python3 - <<'PY'
+import gzip, hashlib, json, os
+os.makedirs("oci/blobs/sha256")
+def put(b):
+    h = hashlib.sha256(b).hexdigest()
+    open("oci/blobs/sha256/" + h, "wb").write(b)
+    return {"digest": "sha256:" + h, "size": len(b)}
+raw = os.urandom(300000)
+layer = put(gzip.compress(raw))
+cfg = put(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                      "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode())
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": dict(cfg, mediaType="application/vnd.oci.image.config.v1+json"),
+                  "layers": [dict(layer, mediaType="application/vnd.oci.image.layer.v1.tar+gzip")]}).encode()
+m = put(man)
+json.dump({"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json",
+                                                  annotations={"org.opencontainers.image.ref.name": "x"})]},
+          open("oci/index.json", "w"))
+open("oci/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+PY
+  skopeo copy -q --dest-tls-verify=false oci:oci:x "docker://127.0.0.1:$PORT/test/notar:1"
+  run hull pull "127.0.0.1:$PORT/test/notar:1"
+  [ "$status" -eq 125 ]
+  [[ "${lines[-1]}" == *"unpacking layer sha256:"* ]]
+  [[ "${lines[-1]}" != *"digest mismatch"* ]]
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/layers")" ]
+  store_clean
+}
+
 @test "malformed references: one line, exit 125" {
   local ref
   for ref in UPPER/case a:b:c "x:" "x@sha256:abc" ""; do
