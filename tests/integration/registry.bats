@@ -251,6 +251,17 @@ tagged_id() {
   [[ "$output" == *"invalid pull option"* ]]
 }
 
+@test "run -d of an image it must pull keeps libcurl and libarchive out of the monitor" {
+  local id pid
+  id=$(hull run -d --network none "127.0.0.1:$PORT/test/big:1" sleep 100)
+  pid=$(jq -r .MonitorPid "$HULL_TEST_ROOT/containers/$id/state.json")
+  [ "$pid" -gt 0 ]
+  grep -q hull-monitor "/proc/$pid/comm"
+  run grep -E 'libcurl|libarchive|hull-registry|hull-archive' "/proc/$pid/maps"
+  [ "$status" -eq 1 ]
+  hull rm -f "$id" >/dev/null
+}
+
 @test "push by hull, then pull by skopeo and podman; existing blobs are not sent again" {
   run hull push busybox "127.0.0.1:$PORT/hull/bb:1"
   [ "$status" -eq 0 ]
