@@ -20,6 +20,8 @@
 #   HULL_BUILD      hull build dir (default: <repo>/build)
 #   HULL_VM_CACHE   kernel .deb and extracted tree (default /var/cache/hull-vm)
 #   HULL_VM_TIMEOUT seconds before qemu is killed (default 900)
+#   HULL_VM_BOOT_WAIT seconds for the guest to start its tests before it is
+#                   booted once more (default 240)
 #   HULL_VM_MODULES extra kernel modules to load in the guest
 #   HULL_VM_PACKAGES extra Debian packages whose programs go into the guest
 #   HULL_VM_BINS    extra host programs to copy into the guest (with libraries)
@@ -282,14 +284,35 @@ append="console=ttyS0 quiet panic=-1 rdinit=/init hull.mode=$mode"
 [[ $mode == v2 ]] && append+=" cgroup_no_v1=all"
 
 log=$work/console.log
-timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
-  -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
-  -kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "$append" \
-  </dev/null >"$log" 2>&1 &
-qpid=$!
-wait "$qpid"
-qrc=$?
-qpid=
+# A guest that never reaches its tests within boot_wait seconds is booted
+# once more.  Seen here: SeaBIOS, then nothing at all until the 900 s
+# timeout, in one boot of many, with the same kernel and initramfs that
+# booted in seconds before and after.
+boot_wait=${HULL_VM_BOOT_WAIT:-240}
+for attempt in 1 2; do
+  timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
+    -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
+    -kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "$append" \
+    </dev/null >"$log" 2>&1 &
+  qpid=$!
+  started=
+  for ((i = 0; i < boot_wait; i++)); do
+    grep -q 'HULL-VM-TAP-BEGIN' "$log" && { started=1; break; }
+    kill -0 "$qpid" 2>/dev/null || break
+    sleep 1
+  done
+  if [[ -n $started ]] || ! kill -0 "$qpid" 2>/dev/null || ((attempt == 2)); then
+    wait "$qpid"
+    qrc=$?
+    qpid=
+    break
+  fi
+  note "the guest did not start its tests within ${boot_wait}s: booting it again"
+  kill "$qpid" 2>/dev/null
+  wait "$qpid" 2>/dev/null
+  qpid=
+  mv "$log" "$log.stalled"
+done
 t_end=$SECONDS
 
 # ---------------------------------------------------------------- report
