@@ -499,12 +499,38 @@ static int run(struct reg_client *c, struct image_store *s, CURLM *m, struct xfe
                         if (finish(c, s, m, x, msg->data.result, err) < 0)
                                 return -1;
                 }
+                /* A blob just stored gets its layer published now, not after
+                 * the next wait. */
+                if (announce(xs, n, ready, err) < 0)
+                        return -1;
                 if (!pending(xs, n))
-                        return announce(xs, n, ready, err);
+                        return 0;
                 struct curl_waitfd fds[FETCH_PARALLEL];
                 unsigned nfds = feed(xs, n, fds, FETCH_PARALLEL);
                 curl_multi_poll(m, fds, nfds, 100, NULL);
         }
+}
+
+/* A pull killed after it stored a blob, but before it published the layer
+ * it unpacked as the blob arrived, leaves downloads/<hex>.layer behind,
+ * and the blob is not fetched again to clear it.  A pull still at work on
+ * that directory holds the blob locked (the stored blob is its renamed
+ * partial file, locked until the pull's fetch ends; its unpacker, which
+ * may outlive a killed pull for a moment, shares that lock): wait for it,
+ * then what is left is stale. */
+static int sweep_stream_dir(struct image_store *s, const char *digest, struct herr *err)
+{
+        _cleanup_free_ char *rel = xasprintf(FETCH_DIR "/%s.layer", digest_hex(digest));
+        if (faccessat(s->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        _cleanup_free_ char *bp = xasprintf("blobs/sha256/%s", digest_hex(digest));
+        _cleanup_close_ int fd = openat(s->dirfd, bp, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;       /* not stored after all: its next download clears it */
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return herr_set(err, errno, "locking %s/%s", s->dir, bp);
+        return rm_rf_at(s->dirfd, rel, err);
 }
 
 static int prepare(struct image_store *s, struct fetch_item *items, size_t n, struct progress *p, struct xfer *xs,
@@ -515,8 +541,11 @@ static int prepare(struct image_store *s, struct fetch_item *items, size_t n, st
                 xs[i].fd = -1;
                 xs[i].p = p;
                 xs[i].state = X_DONE;
-                if (!items[i].wanted)
+                if (!items[i].wanted) {
+                        if (sweep_stream_dir(s, items[i].d.digest, err) < 0)
+                                return herr_wrap(err, "blob %s", items[i].d.digest);
                         continue;
+                }
                 int r = open_partial(s, &xs[i], err);
                 if (r < 0)
                         return herr_wrap(err, "blob %s", items[i].d.digest);

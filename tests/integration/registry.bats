@@ -549,6 +549,31 @@ tagged_id() {
   [ "$output" = 3000000 ]
 }
 
+@test "the layer directory of a pull killed after it stored the blob is cleared by the next pull, once free" {
+  local ref=127.0.0.1:$PORT/test/img:oci layer dl i
+  run hull pull -q "$ref"
+  [ "$status" -eq 0 ]
+  layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 0}}' "docker://$ref")
+  dl=$HULL_TEST_ROOT/image/downloads/${layer#sha256:}.layer
+  mkdir -p "$dl/diff"
+  touch "$dl/diff/junk"
+  # A pull still publishing it holds the stored blob locked: wait for that.
+  flock "$HULL_TEST_ROOT/image/blobs/sha256/${layer#sha256:}" \
+    sh -c "touch '$HULL_TEST_ROOT/locked'; sleep 1; touch '$HULL_TEST_ROOT/released'" &
+  local holder=$!
+  for i in $(seq 1 100); do
+    [ -e "$HULL_TEST_ROOT/locked" ] && break
+    sleep 0.05
+  done
+  [ -e "$HULL_TEST_ROOT/locked" ]
+  run hull pull -q "$ref"
+  wait "$holder"
+  [ "$status" -eq 0 ]
+  [ -e "$HULL_TEST_ROOT/released" ]
+  [ ! -e "$dl" ]
+  [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
+}
+
 @test "a layer that is no tar fails the pull with the unpacker's error; nothing half-made is kept" {
   mkdir -p "$HULL_TEST_ROOT/notar"
   cd "$HULL_TEST_ROOT/notar"
