@@ -321,10 +321,10 @@ podman_all() {
 # hull's run -d and foreground run are timed there too, like for like.
 if [[ $MODE == podman ]]; then
 	MEM_PODMAN='' CREATE_PODMAN=''
-	# hull first: podman_all creates and removes 1,100 containers, and the
-	# ext4 inodes they free make every file created in the next half
-	# minute slower (the allocator skips recently deleted inodes), which
-	# would be charged to whichever start is timed next.
+	# hull first: podman_all creates and removes 1,100 containers, and on
+	# an ext4 without a journal (STATE_FS=tmp on this machine) the inodes
+	# they free make every file created in the next seconds slower (see
+	# above), which would be charged to whichever start is timed next.
 	[[ -n ${LC_NS:-} ]] && hull_latency " (podman's namespace)" latency-ns
 	podman_all
 	{
