@@ -253,15 +253,16 @@ static int commit(struct image_store *s, struct xfer *x, struct herr *err)
                         struct pollfd pfd = { .fd = layer_stream_fd(x->it->ls), .events = POLLOUT };
                         poll(&pfd, 1, -1);
                 }
-                if (f < 0) {
-                        /* The unpacker died with the blob's last bytes: all again, without it. */
+                struct herr lost;
+                if (f < 0 || layer_stream_end(x->it->ls, got, &have, &lost) < 0) {
+                        /* The unpacker died (or could not keep its copy) with
+                         * the whole blob given: all again, without it.  A
+                         * write error comes back then from our own write. */
                         x->it->stream = 0;
-                        return restart_from_zero(x) < 0 ? herr_set(err, errno, "truncating %s", x->partial) : 1;
-                }
-                if (layer_stream_end(x->it->ls, got, &have, err) < 0) {
-                        stream_stop(x);
-                        unlink(x->partial);
-                        return herr_wrap(err, "storing blob %s", digest);
+                        if (restart_from_zero(x) < 0)
+                                return herr_set(err, errno, "truncating %s", x->partial);
+                        progress_set(x->p, x->it->line, PROG_RETRYING, 0, x->it->d.size);
+                        return 1;
                 }
                 snprintf(hex, sizeof hex, "%s", digest_hex(got));
         } else {

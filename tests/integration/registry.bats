@@ -543,7 +543,7 @@ tagged_id() {
   [ -n "$kids" ]
   # shellcheck disable=SC2086  # one pid a word
   kill -9 $kids
-  wait "$pid"
+  wait "$pid" || { cat "$HULL_TEST_ROOT/pull.out"; false; }
   [ -z "$(ls -A "$HULL_TEST_ROOT/image/downloads")" ]
   run hull run --rm --network none "$ref" sh -c 'wc -c </data/random'
   [ "$output" = 3000000 ]
