@@ -77,11 +77,14 @@ printf '[storage]\ndriver = "overlay"\nrunroot = "%s/pm/run"\ngraphroot = "%s/pm
 export CONTAINERS_CONF=$TMP/containers.conf CONTAINERS_STORAGE_CONF=$TMP/storage.conf
 
 log "pull of $REF (4 x $LAYER_MB MiB)"
+# Each run starts with nothing dirty in the page cache (sync): otherwise a
+# run pays for the writeback of what the one before it wrote, twice as
+# much after hull or podman (blobs and unpacked layers) as after skopeo.
 hyperfine --runs "$RUNS" --export-json "$TMP/pull.json" \
-	--command-name "hull pull" --prepare "rm -rf $TMP/h" "$HULL --root $TMP/h pull -q $REF" \
-	--command-name "podman pull" --prepare "podman rmi -af >/dev/null 2>&1; rm -rf $TMP/pm" \
+	--command-name "hull pull" --prepare "rm -rf $TMP/h; sync" "$HULL --root $TMP/h pull -q $REF" \
+	--command-name "podman pull" --prepare "podman rmi -af >/dev/null 2>&1; rm -rf $TMP/pm; sync" \
 	"podman pull -q --tls-verify=false $REF" \
-	--command-name "skopeo copy (no unpack)" --prepare "rm -rf $TMP/sk" \
+	--command-name "skopeo copy (no unpack)" --prepare "rm -rf $TMP/sk; sync" \
 	"skopeo copy -q --src-tls-verify=false docker://$REF oci:$TMP/sk:x" >&2
 
 # Peak RSS of the largest single process, one run each.
