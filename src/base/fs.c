@@ -51,13 +51,32 @@ int mkdir_p(const char *path, mode_t mode, struct herr *err)
         return 0;
 }
 
-static int write_all_fd(int fd, const char *p, size_t len)
+int fd_write_all(int fd, const void *data, size_t len)
 {
+        const char *p = data;
         while (len > 0) {
                 ssize_t n = write(fd, p, len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
+                        return -1;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int fd_read_all(int fd, void *data, size_t len)
+{
+        char *p = data;
+        while (len > 0) {
+                ssize_t n = read(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        if (n == 0)
+                                errno = EPIPE;
                         return -1;
                 }
                 p += n;
@@ -72,7 +91,7 @@ int write_file_new(int dirfd, const char *name, const void *data, size_t len, mo
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0)
                 return herr_set(err, errno, "creating %s", name);
-        if (write_all_fd(fd, data, len) < 0)
+        if (fd_write_all(fd, data, len) < 0)
                 return herr_set(err, errno, "writing %s", name);
         return 0;
 }
@@ -84,7 +103,7 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
         _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return herr_set(err, errno, "creating %s", tmp);
-        if (write_all_fd(fd, data, len) < 0) {
+        if (fd_write_all(fd, data, len) < 0) {
                 int e = errno;
                 unlinkat(dirfd, tmp, 0);
                 return herr_set(err, e, "writing %s", tmp);

@@ -21,6 +21,10 @@ int write_file_new(int dirfd, const char *name, const void *data, size_t len, mo
 /* Read a whole file (NUL-terminated; *ret_len excludes the NUL). */
 int read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, struct herr *err);
 int read_fd(int fd, char **ret, size_t *ret_len, struct herr *err);
+/* All of len, retrying EINTR and short transfers; -1 (errno set) on an
+ * error, and for reading also when the end comes first. */
+int fd_write_all(int fd, const void *p, size_t len);
+int fd_read_all(int fd, void *p, size_t len);
 /* Remove a tree without following symlinks or crossing mount points:
  * a container's directory may still have something mounted below it, and
  * a recursive delete must never reach into a user's data through it. */

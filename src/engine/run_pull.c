@@ -1,31 +1,16 @@
 /* --pull missing|always|never for run and create (interface: run_pull.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fs.h"
+#include "base/proc.h"
 #include "engine/run_pull.h"
 #include "image/ref.h"
 #include "image/registry_module.h"
-
-static int read_full(int fd, void *buf, size_t len)
-{
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
 
 /* The registry module is loaded only here, when an image is to be pulled,
  * and in a child: libcurl, its TLS stack and libarchive leave with it
@@ -33,23 +18,11 @@ static int read_full(int fd, void *buf, size_t len)
  * `run -d` forks from it, for the life of the container. */
 static int pull(const struct engine_ctx *ctx, const char *ref, struct herr *err)
 {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return herr_set(err, errno, "pulling %s", ref);
-        fflush(NULL);   /* the child must not write our buffered output twice */
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                int e = errno;
-                close(p[0]);
-                close(p[1]);
-                return herr_set(err, e, "pulling %s", ref);
-        }
+        int fd;
+        pid_t pid = fork_tied(&fd, err);
+        if (pid < 0)
+                return herr_wrap(err, "pulling %s", ref);
         if (pid == 0) {
-                /* A pull left alone would go on filling the store. */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);
                 const struct hull_registry_ops *ops;
                 char id[IMAGE_DIGEST_LEN + 1];
                 /* The container's output owns stdout: progress goes to stderr. */
@@ -57,14 +30,13 @@ static int pull(const struct engine_ctx *ctx, const char *ref, struct herr *err)
                 struct herr e = { 0 };
                 int r = registry_ops_get(&ops, &e) < 0 ? -1 : ops->pull(ctx->root, &po, id, &e);
                 fflush(NULL);
-                if (r < 0 && write(p[1], &e, sizeof e) != (ssize_t)sizeof e)
+                if (r < 0 && fd_write_all(fd, &e, sizeof e) < 0)
                         _exit(2);
                 _exit(r < 0 ? 1 : 0);
         }
-        close(p[1]);
         struct herr e;
-        int got = read_full(p[0], &e, sizeof e) == 0;
-        close(p[0]);
+        int got = fd_read_all(fd, &e, sizeof e) == 0;
+        close(fd);
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)

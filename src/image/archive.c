@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/proc.h"
 #include "config.h"
 #include "image/archive_module.h"
 
@@ -64,42 +64,13 @@ struct reply_head {
         struct herr err;
 };
 
-static int write_all_fd(int fd, const void *p, size_t len)
-{
-        const char *c = p;
-        while (len > 0) {
-                ssize_t n = write(fd, c, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                c += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
-static int read_all_fd(int fd, void *p, size_t len)
-{
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, (char *)p + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
-
 static __attribute__((noreturn)) void call_child(int wfd, archive_child_fn fn, void *arg, void *res, size_t res_size)
 {
         struct reply_head h = { 0 };
         const struct hull_archive_ops *ops;
         if (archive_ops_get(&ops, &h.err) == 0 && fn(ops, arg, res, &h.err) == 0)
                 h.ok = 1;
-        int bad = write_all_fd(wfd, &h, sizeof h) < 0 || (res_size && write_all_fd(wfd, res, res_size) < 0);
+        int bad = fd_write_all(wfd, &h, sizeof h) < 0 || (res_size && fd_write_all(wfd, res, res_size) < 0);
         _exit(!bad && h.ok ? 0 : 1);
 }
 
@@ -143,37 +114,22 @@ static void close_all_but(const int *keep, size_t n)
 int archive_start(archive_child_fn fn, void *arg, void *res, size_t res_size, const int *keep, size_t n_keep,
                   struct archive_job *job, struct herr *err)
 {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return herr_set(err, errno, "creating pipe");
-        fflush(NULL);   /* the child must not write our buffered output twice */
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0) {
-                int e = errno;
-                close(p[0]);
-                close(p[1]);
-                return herr_set(err, e, "forking for archive work");
-        }
+        int fd;
+        pid_t pid = fork_tied(&fd, err);
+        if (pid < 0)
+                return herr_wrap(err, "archive work");
         if (pid == 0) {
-                /* A kill -9 of hull must not leave this child writing into
-                 * the store while the next lock holder empties it. */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);       /* killed before the line above took effect */
-                close(p[0]);
                 if (keep) {
                         int all[8 + 1];
                         size_t m = 0;
                         for (size_t i = 0; i < n_keep && m < ARRAY_SIZE(all) - 1; i++)
                                 all[m++] = keep[i];
-                        all[m++] = p[1];
+                        all[m++] = fd;
                         close_all_but(all, m);
                 }
-                call_child(p[1], fn, arg, res, res_size);
+                call_child(fd, fn, arg, res, res_size);
         }
-        close(p[1]);
-        *job = (struct archive_job){ .pid = pid, .reply = p[0], .res = res, .res_size = res_size };
+        *job = (struct archive_job){ .pid = pid, .reply = fd, .res = res, .res_size = res_size };
         return 0;
 }
 
@@ -181,8 +137,8 @@ int archive_finish(struct archive_job *job, struct herr *err)
 {
         struct reply_head h;
         _cleanup_close_ int rfd = TAKE_FD(job->reply);
-        int r = read_all_fd(rfd, &h, sizeof h);
-        if (r == 0 && job->res_size && read_all_fd(rfd, job->res, job->res_size) < 0 && h.ok)
+        int r = fd_read_all(rfd, &h, sizeof h);
+        if (r == 0 && job->res_size && fd_read_all(rfd, job->res, job->res_size) < 0 && h.ok)
                 r = -1;
         pid_t pid = job->pid;
         job->pid = 0;

@@ -65,21 +65,6 @@ static int blob_commit(struct image_store *s, int fd, const char *tmp, struct sh
         return blob_rename(s, tmp, ret_digest, err);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int blob_put_fd(struct image_store *s, int fd, char ret_digest[IMAGE_DIGEST_LEN + 1], struct herr *err)
 {
         _cleanup_(unlink_tmp) char *tmp = store_tmp_template(s, "blob");
@@ -100,7 +85,7 @@ int blob_put_fd(struct image_store *s, int fd, char ret_digest[IMAGE_DIGEST_LEN 
                 if (n == 0)
                         break;
                 sha256_add(&h, buf, (size_t)n);
-                if (write_all(out, buf, (size_t)n) < 0)
+                if (fd_write_all(out, buf, (size_t)n) < 0)
                         return herr_set(err, errno, "writing %s", tmp);
         }
         if (blob_commit(s, out, tmp, &h, ret_digest, err) < 0)
@@ -119,7 +104,7 @@ int blob_put(struct image_store *s, const void *data, size_t len, char ret_diges
                 return herr_set(err, errno, "creating %s", tmp);
         sha256_begin(&h);
         sha256_add(&h, data, len);
-        if (write_all(out, data, len) < 0)
+        if (fd_write_all(out, data, len) < 0)
                 return herr_set(err, errno, "writing %s", tmp);
         if (blob_commit(s, out, tmp, &h, ret_digest, err) < 0)
                 return -1;
