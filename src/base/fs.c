@@ -67,6 +67,33 @@ int fd_write_all(int fd, const void *data, size_t len)
         return 0;
 }
 
+int fd_pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = pwrite(fd, p, len, off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        if (n == 0)
+                                errno = EIO;
+                        return -1;
+                }
+                p += n;
+                off += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+void fd_writeback(int fd, long long *flushed, long long written)
+{
+        if (written - *flushed < FD_WRITEBACK_STEP)
+                return;
+        sync_file_range(fd, *flushed, written - *flushed, SYNC_FILE_RANGE_WRITE);
+        *flushed = written;
+}
+
 int fd_read_all(int fd, void *data, size_t len)
 {
         char *p = data;

@@ -25,6 +25,12 @@ int read_fd(int fd, char **ret, size_t *ret_len, struct herr *err);
  * error, and for reading also when the end comes first. */
 int fd_write_all(int fd, const void *p, size_t len);
 int fd_read_all(int fd, void *p, size_t len);
+int fd_pwrite_all(int fd, const void *p, size_t len, off_t off);
+/* A file written front to back: once `written` is FD_WRITEBACK_STEP past
+ * *flushed, start writing it back (sync_file_range, not waiting), so that
+ * the fsync that ends it finds little left to do. */
+#define FD_WRITEBACK_STEP (4LL << 20)
+void fd_writeback(int fd, long long *flushed, long long written);
 /* Remove a tree without following symlinks or crossing mount points:
  * a container's directory may still have something mounted below it, and
  * a recursive delete must never reach into a user's data through it. */

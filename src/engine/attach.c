@@ -248,16 +248,11 @@ int mio_attach_client(const char *attach_dir, int tty, int send_stdin, struct he
 
 /* ---- hull attach ---- */
 
-static int alive(pid_t pid, unsigned long long start)
-{
-        return pid > 0 && start && proc_start_time(pid) == start;
-}
-
 /* The container's PID 1, checked against pid reuse; -1 when gone. */
 static int container_pidfd(const struct container *c)
 {
         int fd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
-        if (fd >= 0 && !alive(c->state.pid, c->state.pid_start)) {
+        if (fd >= 0 && !proc_alive(c->state.pid, c->state.pid_start)) {
                 close(fd);
                 return -1;
         }
@@ -283,9 +278,9 @@ int attach_exit_code(struct container *c)
                 const struct ctr_state *s = &c->state;
                 if (s->status != CTR_RUNNING && s->status != CTR_PAUSED)
                         return s->exit_code;
-                if (alive(s->pid, s->pid_start))
+                if (proc_alive(s->pid, s->pid_start))
                         return 0;
-                if (!alive(s->monitor_pid, s->monitor_start)) {
+                if (!proc_alive(s->monitor_pid, s->monitor_start)) {
                         container_state_refresh(c);
                         return c->state.exit_code;
                 }

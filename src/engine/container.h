@@ -96,3 +96,6 @@ void ctr_status_text(const struct ctr_state *s, char *buf, size_t len);
 void rfc3339_now(char out[40]);
 /* /proc/PID/stat start time, or 0 when the process is gone (or a zombie). */
 unsigned long long proc_start_time(pid_t pid);
+/* pid is still the process that had this start time (not a reuse of its
+ * number); 0 for pid 0 or start 0 (never recorded). */
+int proc_alive(pid_t pid, unsigned long long start);

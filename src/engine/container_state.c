@@ -161,7 +161,7 @@ int container_spec_load(const struct container *c, json_t **ret, struct herr *er
 
 /* ---- the truth about processes ---- */
 
-static int alive(pid_t pid, unsigned long long start)
+int proc_alive(pid_t pid, unsigned long long start)
 {
         return pid > 0 && start && proc_start_time(pid) == start;
 }
@@ -175,7 +175,7 @@ void container_state_refresh(struct container *c)
          * exit itself (PID 1 may be dead a moment before that).  When the
          * monitor is gone (killed, or the machine rebooted), the container
          * cannot be running: its PID 1 dies with its monitor. */
-        if (alive(s->monitor_pid, s->monitor_start))
+        if (proc_alive(s->monitor_pid, s->monitor_start))
                 return;
         s->status = CTR_EXITED;
         s->exit_code = s->exit_code ? s->exit_code : 255;

@@ -43,7 +43,7 @@ int container_pid1_open(const struct container *c, struct herr *err)
         int fd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
         /* Checked after the pidfd exists: if the start time still matches,
          * the pidfd is of that very process. */
-        if (fd < 0 || proc_start_time(c->state.pid) != c->state.pid_start) {
+        if (fd < 0 || !proc_alive(c->state.pid, c->state.pid_start)) {
                 closep(&fd);
                 return herr_set(err, 0, "container %.12s is not running", c->id);
         }

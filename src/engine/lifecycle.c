@@ -66,7 +66,7 @@ static int is_up(const struct container *c)
 static int signal_init(const struct container *c, int sig, struct herr *err)
 {
         int fd = (int)syscall(SYS_pidfd_open, c->state.pid, 0);
-        if (fd < 0 || proc_start_time(c->state.pid) != c->state.pid_start) {
+        if (fd < 0 || !proc_alive(c->state.pid, c->state.pid_start)) {
                 if (fd >= 0)
                         close(fd);
                 return 0;       /* already gone */
@@ -142,8 +142,8 @@ static int stop_open(struct container *c, int timeout, struct herr *err)
         container_state_refresh(c);
         /* Restarting, or exited with its monitor still deciding whether to
          * start it again: the monitor reads this mark before it does. */
-        int between_runs = c->state.status == CTR_EXITED && c->state.monitor_pid > 0 &&
-                           proc_start_time(c->state.monitor_pid) == c->state.monitor_start;
+        int between_runs = c->state.status == CTR_EXITED &&
+                           proc_alive(c->state.monitor_pid, c->state.monitor_start);
         if (c->state.status == CTR_RESTARTING || between_runs)
                 return mark_stopped_by_user(c, err) < 0 ? -1 : (wait_stopped(c, 70000), 0);
         if (!is_up(c))
@@ -276,8 +276,7 @@ int engine_rm(const struct engine_ctx *ctx, const char *ref, int flags, struct h
         /* The monitor may still be writing its last state and log lines:
          * let it finish (bounded) so that nothing is written into the
          * directory while it goes. */
-        for (int i = 0; i < 500 && c.state.monitor_pid > 0 &&
-                        proc_start_time(c.state.monitor_pid) == c.state.monitor_start; i++)
+        for (int i = 0; i < 500 && proc_alive(c.state.monitor_pid, c.state.monitor_start); i++)
                 usleep(10000);
         if (container_lock(&c, err) < 0)
                 return -1;

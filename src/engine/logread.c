@@ -278,7 +278,7 @@ static int container_running(struct container *c)
         const struct ctr_state *s = &c->state;
         if (s->status != CTR_RUNNING && s->status != CTR_PAUSED)
                 return 0;
-        if (s->monitor_pid > 0 && s->monitor_start && proc_start_time(s->monitor_pid) == s->monitor_start)
+        if (proc_alive(s->monitor_pid, s->monitor_start))
                 return 1;
         container_state_refresh(c);
         return c->state.status == CTR_RUNNING || c->state.status == CTR_PAUSED;

@@ -328,7 +328,7 @@ static void read_net(const struct container *c, const struct ctr_cfg *k, struct 
         _cleanup_free_ char *dev = NULL;
         if (!k->own_netns || read_proc(c->state.pid, "net/dev", &dev) < 0)
                 return;
-        if (proc_start_time(c->state.pid) == c->state.pid_start)
+        if (proc_alive(c->state.pid, c->state.pid_start))
                 net_dev_parse(dev, &s->net_rx, &s->net_tx);
 }
 

@@ -8,7 +8,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/sha256.h"
 #include "image/archive_module.h"
 #include "image/archive_write.h"
@@ -80,32 +80,14 @@ static int archive_fail(struct archive *a, const char *what, struct herr *err)
         return herr_set(err, e, "%s: %s", what, archive_error_string(a) ?: "unknown error");
 }
 
-#define TEE_FLUSH (4LL << 20)
-
+/* The copy is fsync()ed before it is named by its digest. */
 static int copy_out(struct blob_src *s, size_t n)
 {
-        const char *p = s->buf;
-        off_t off = s->done;
-        while (n > 0) {
-                ssize_t w = pwrite(s->tee_fd, p, n, off);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0) {
-                        s->tee_failed = 1;
-                        if (w == 0)
-                                errno = EIO;
-                        return -1;
-                }
-                p += w;
-                n -= (size_t)w;
-                off += w;
+        if (fd_pwrite_all(s->tee_fd, s->buf, n, s->done) < 0) {
+                s->tee_failed = 1;
+                return -1;
         }
-        /* Start writeback as the copy grows: the fsync that comes before
-         * it is named by its digest then finds little left to do. */
-        if (off - s->flushed >= TEE_FLUSH) {
-                sync_file_range(s->tee_fd, s->flushed, off - s->flushed, SYNC_FILE_RANGE_WRITE);
-                s->flushed = off;
-        }
+        fd_writeback(s->tee_fd, &s->flushed, s->done + (long long)n);
         return 0;
 }
 

@@ -271,21 +271,6 @@ static int finish_at(int pfd, const char *name, struct archive_entry *e, bool ch
         return 0;
 }
 
-static int write_all_at(int fd, const char *p, size_t len, off_t off)
-{
-        while (len > 0) {
-                ssize_t n = pwrite(fd, p, len, off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                p += n;
-                off += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* Blocks carry offsets, so holes of sparse files stay holes. */
 static int write_data(struct archive *a, int fd, la_int64_t size, struct herr *err)
 {
@@ -298,7 +283,7 @@ static int write_data(struct archive *a, int fd, la_int64_t size, struct herr *e
                         break;
                 if (r != ARCHIVE_OK)
                         return herr_set(err, 0, "reading data: %s", archive_error_string(a) ?: "unknown error");
-                if (write_all_at(fd, buf, len, off) < 0)
+                if (fd_pwrite_all(fd, buf, len, off) < 0)
                         return herr_set(err, errno, "writing data");
         }
         if (ftruncate(fd, size) < 0)

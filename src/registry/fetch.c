@@ -52,21 +52,6 @@ static double now_s(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int pwrite_all(int fd, const char *buf, size_t len, off_t off)
-{
-        while (len > 0) {
-                ssize_t n = pwrite(fd, buf, len, off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                buf += n;
-                len -= (size_t)n;
-                off += n;
-        }
-        return 0;
-}
-
 static void stream_stop(struct xfer *x)
 {
         layer_stream_abort(x->it->ls);
@@ -153,19 +138,16 @@ static size_t on_data(char *buf, size_t size, size_t n, void *data)
                         return 0;
                 }
         } else {
-                if (pwrite_all(x->fd, buf, len, (off_t)x->have) < 0) {
+                if (fd_pwrite_all(x->fd, buf, len, (off_t)x->have) < 0) {
                         x->write_failed = errno;
                         return 0;
                 }
                 sha256_add(&x->hash, buf, len);
         }
         x->have += (long long)len;
-        /* Start writing back as the blob arrives, so that the fsync before
-         * it is named by its digest finds little left to do. */
-        if (!x->it->ls && x->have - x->flushed >= FETCH_FLUSH) {
-                sync_file_range(x->fd, x->flushed, x->have - x->flushed, SYNC_FILE_RANGE_WRITE);
-                x->flushed = x->have;
-        }
+        /* Before the blob is named by its digest it is fsync()ed. */
+        if (!x->it->ls)
+                fd_writeback(x->fd, &x->flushed, x->have);
         progress_set(x->p, x->it->line, PROG_DOWNLOADING, x->have, x->it->d.size);
         return len;
 }

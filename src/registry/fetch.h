@@ -12,7 +12,6 @@
  * to start, download and unpack after the others. */
 #define FETCH_PARALLEL 6
 #define FETCH_BUFFER (256 * 1024L)      /* libcurl's receive buffer, per transfer */
-#define FETCH_FLUSH (4LL << 20)         /* writeback started every this many bytes */
 
 /* Partial downloads live in <store>/downloads/<hex>.partial, outside tmp/
  * (which the store empties whenever its lock is taken), each flock()ed
